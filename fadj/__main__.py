@@ -1,0 +1,5 @@
+import sys
+
+from fadj.cli import main
+
+sys.exit(main())

@@ -1,0 +1,99 @@
+"""Filling in a derivative routine's declarations, COMMONs and USEs.
+
+Shared by both engines: the derivative routine redeclares what the primal
+routine declares (so the copied primal statements compile unchanged, with
+``implicit none``), plus the derivative variables and temporaries, the
+derivative COMMON blocks, and USEs of the ``_diff`` modules whose routines or
+variables it refers to.
+"""
+from __future__ import annotations
+
+from fadj.ad.deriv import DerivRoutine
+from fadj.ad.dscope import DerivScope, diff_module_name
+from fadj.ir import expr as E
+from fadj.ir import intrinsics as I
+from fadj.ir import stmt as S
+from fadj.ir.program import Routine, Use
+from fadj.ir.symbols import Symbol
+
+
+def primal_symbols(r: Routine, args: list[str], result_is_local: bool) -> tuple[list[Symbol], list[Symbol]]:
+    """(data symbols, typed external functions) of ``r`` to redeclare."""
+    out: list[Symbol] = []
+    externals: list[Symbol] = []
+    argset = set(args)
+    for s in r.scope.symbols.values():
+        if s.module is not None and not s.is_arg:
+            continue      # use-associated: the copied USE statements provide it
+        if s.procedure:
+            if s.name == r.name and not r.is_function:
+                continue
+            if s.intrinsic or (I.is_intrinsic(s.name) and not s.external):
+                continue
+            if any(ir.name == s.name for ir in r.internals):
+                continue
+            if s.type is not None:
+                externals.append(s)
+            continue
+        if s.is_result and not s.is_arg:
+            if result_is_local:
+                out.append(s.copy(is_result=False, is_arg=False, intent=None))
+            continue
+        if s.intrinsic:
+            continue
+        if s.is_arg and s.name not in argset:
+            continue
+        c = s.copy()
+        if c.is_arg and c.intent not in (None, "in"):
+            c.intent = None          # derivative routines read and restore their outputs
+        out.append(c)
+    return out, externals
+
+
+def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routine, str]],
+           result_is_local: bool = True) -> DerivRoutine:
+    syms, externals = primal_symbols(r, [a for a in dr.args], result_is_local)
+    if dr.kind == "function" and dr.result is not None:
+        syms = [s.copy(is_result=True) if s.name == dr.result else s for s in syms]
+    declared = {s.name for s in syms}
+    for s in ds.symbols:
+        if s.name not in declared:
+            syms.append(s)
+            declared.add(s.name)
+    for a in dr.args:
+        if a not in declared:
+            raise AssertionError(f"argument {a} of {dr.name} is not declared")
+    dr.symbols = syms
+    dr.externals = externals
+    dr.commons = dict(r.commons)
+    dr.commons.update(ds.commons)
+    dr.data = list(r.data)
+    uses = [Use(u.module, list(u.only) if u.only is not None else None, dict(u.renames)) for u in r.uses]
+    uses += ds.uses
+    # derivative module variables
+    for mod, aliases in sorted(ds.diff_uses.items()):
+        if mod == r.module:
+            # same module: the _diff module itself holds them; rename only if needed
+            continue
+        only = []
+        ren = {}
+        for alias, var in sorted(aliases.items()):
+            only.append(alias)
+            if alias != var:
+                ren[alias] = var
+        uses.append(Use(diff_module_name(mod), only, ren))
+    # derivative routines of other modules
+    by_mod: dict[str, list[str]] = {}
+    for callee, version in sorted(called, key=lambda cv: (cv[0].name, cv[1])):
+        if callee.module is not None and callee.module != r.module:
+            by_mod.setdefault(callee.module, []).append(f"{callee.name}_{version}")
+    for mod, names in sorted(by_mod.items()):
+        uses.append(Use(diff_module_name(mod), sorted(set(names))))
+    uses.append(Use("fadj_stack"))
+    dr.uses = uses
+    # typed external derivative functions (split halves of external functions)
+    for callee, version in called:
+        if callee.module is None and callee.host is None and callee.is_function and version in ("fwd", "d"):
+            t = callee.result_type()
+            dr.externals.append(Symbol(f"{callee.name}_{version}", type=t, procedure=True))
+    return dr

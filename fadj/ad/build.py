@@ -1,0 +1,170 @@
+"""Building derivative expressions with light simplification.
+
+Multiplying by one, adding zero, double negation and integer literal
+arithmetic are folded as expressions are built, so that generated adjoint
+statements read like hand-written ones (``xb = xb + 2*x*yb``, not
+``xb = xb + 1*(2*x**(2-1))*yb``).
+"""
+from __future__ import annotations
+
+from fadj.ir import expr as E
+
+ONE = E.IntLit("1")
+ZERO = E.IntLit("0")
+
+
+def is_zero(e: E.Expr | None) -> bool:
+    e = E.strip_parens(e) if e is not None else None
+    if isinstance(e, E.IntLit):
+        return e.value == 0
+    if isinstance(e, E.RealLit):
+        try:
+            return float(e.text.split("_")[0].replace("d", "e")) == 0.0
+        except ValueError:
+            return False
+    return False
+
+
+def is_one(e: E.Expr | None) -> bool:
+    e = E.strip_parens(e) if e is not None else None
+    if isinstance(e, E.IntLit):
+        return e.value == 1 and "_" not in e.text
+    return False
+
+
+def int_value(e: E.Expr) -> int | None:
+    e = E.strip_parens(e)
+    if isinstance(e, E.IntLit) and "_" not in e.text:
+        return e.value
+    if isinstance(e, E.UnOp) and e.op == "-":
+        v = int_value(e.operand)
+        return -v if v is not None else None
+    return None
+
+
+def lit(v: int) -> E.Expr:
+    return E.IntLit(str(v)) if v >= 0 else E.UnOp("-", E.IntLit(str(-v)))
+
+
+def neg(a: E.Expr) -> E.Expr:
+    if is_zero(a):
+        return ZERO
+    v = int_value(a)
+    if v is not None:
+        return lit(-v)
+    if isinstance(a, E.UnOp) and a.op == "-":
+        return a.operand
+    return E.UnOp("-", a)
+
+
+def add(a: E.Expr | None, b: E.Expr | None) -> E.Expr:
+    if a is None or is_zero(a):
+        return b if b is not None else ZERO
+    if b is None or is_zero(b):
+        return a
+    va, vb = int_value(a), int_value(b)
+    if va is not None and vb is not None:
+        return lit(va + vb)
+    if isinstance(b, E.UnOp) and b.op == "-":
+        return E.BinOp("-", a, b.operand)
+    return E.BinOp("+", a, b)
+
+
+def sub(a: E.Expr, b: E.Expr) -> E.Expr:
+    if is_zero(b):
+        return a
+    va, vb = int_value(a), int_value(b)
+    if va is not None and vb is not None:
+        return lit(va - vb)
+    if is_zero(a):
+        return neg(b)
+    return E.BinOp("-", a, b)
+
+
+def mul(a: E.Expr | None, b: E.Expr | None) -> E.Expr:
+    """a*b, with None meaning 1."""
+    if a is None:
+        return b if b is not None else ONE
+    if b is None:
+        return a
+    if is_zero(a) or is_zero(b):
+        return ZERO
+    if is_one(a):
+        return b
+    if is_one(b):
+        return a
+    va, vb = int_value(a), int_value(b)
+    if va is not None and vb is not None:
+        return lit(va * vb)
+    if va == -1:
+        return neg(b)
+    if vb == -1:
+        return neg(a)
+    # keep the sign outside: (-x)*y -> -(x*y)
+    if isinstance(a, E.UnOp) and a.op == "-":
+        return neg(mul(a.operand, b))
+    if isinstance(b, E.UnOp) and b.op == "-":
+        return neg(mul(a, b.operand))
+    return E.BinOp("*", a, b)
+
+
+def div(a: E.Expr, b: E.Expr) -> E.Expr:
+    if is_one(b):
+        return a
+    if is_zero(a):
+        return ZERO
+    return E.BinOp("/", a, b)
+
+
+def power(a: E.Expr, b: E.Expr) -> E.Expr:
+    vb = int_value(b)
+    if vb == 0:
+        return ONE
+    if vb == 1:
+        return a
+    return E.BinOp("**", a, b)
+
+
+def call(name: str, *args: E.Expr) -> E.Expr:
+    return E.Call(name, tuple(args))
+
+
+def substitute(e: E.Expr, binding: dict[str, E.Expr], kind: int | None = None) -> E.Expr:
+    """Instantiate a rule template: names bound to expressions, ``_K`` literals to ``kind``.
+
+    Re-applies the simplifying builders bottom-up so that, e.g., ``b*a**(b - 1)``
+    with ``b = 2`` becomes ``2*a``.
+    """
+    t = type(e)
+    if t is E.Name:
+        return binding.get(e.name, e)
+    if t is E.RealLit:
+        if e.text.endswith("_k"):
+            k = kind or 8
+            return E.RealLit(e.text[:-2] + f"_{k}")
+        return e
+    if t is E.BinOp:
+        a = substitute(e.left, binding, kind)
+        b = substitute(e.right, binding, kind)
+        if e.op == "*":
+            return mul(a, b)
+        if e.op == "+":
+            return add(a, b)
+        if e.op == "-":
+            return sub(a, b)
+        if e.op == "/":
+            return div(a, b)
+        if e.op == "**":
+            return power(a, b)
+        return E.BinOp(e.op, a, b)
+    if t is E.UnOp:
+        a = substitute(e.operand, binding, kind)
+        return neg(a) if e.op == "-" else E.UnOp(e.op, a)
+    if t is E.Paren:
+        inner = substitute(e.inner, binding, kind)
+        if isinstance(inner, (E.Name, E.Index, E.IntLit, E.RealLit, E.Call, E.Paren)):
+            return inner
+        return inner   # precedence-aware printing adds the parentheses it needs
+    if t is E.Call:
+        return E.Call(e.name, tuple(substitute(a, binding, kind) for a in e.args))
+    return e

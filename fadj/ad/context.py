@@ -1,0 +1,185 @@
+"""Everything the derivative engines share about one differentiation request.
+
+``prepare`` runs the front half of the pipeline after parsing: normalising
+passes, call graph, read/write summaries, activity.  The context then answers
+the engines' questions (is this reference active? how is this call
+checkpointed? which derivative versions of a routine are needed?) and
+collects what they produce.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fadj.ad.plan import JOINT, SPLIT, CheckpointOptions, Decision, call_mode
+from fadj.analysis.activity import Activity, analyse_activity
+from fadj.analysis.callgraph import CallGraph, CallSite, build_callgraph, check_missing, resolve
+from fadj.analysis.effects import Effects
+from fadj.errors import NameErr, UnsupportedError
+from fadj.ir import intrinsics as I
+from fadj.ir.program import Program, Routine
+from fadj.ir.symbols import Symbol
+from fadj.ir.typing import Typer
+from fadj.passes.hoist_calls import hoist_calls
+from fadj.passes.structure_returns import structure_returns
+
+
+@dataclass
+class ADContext:
+    prog: Program
+    head: Routine
+    vars: list[str]
+    outvars: list[str]
+    opts: CheckpointOptions
+    cg: CallGraph
+    effects: Effects
+    activity: Activity
+    routines: list[Routine]                      # reachable from the head, callees first
+    mode: str = "reverse"
+    notes: list[str] = field(default_factory=list)
+    decisions: dict[int, Decision] = field(default_factory=dict)
+    common_layouts: dict[str, tuple[Routine, list[str]]] = field(default_factory=dict)
+    needed_module_globals: dict[str, set[str]] = field(default_factory=dict)   # module -> active var names
+    needed_commons: set[str] = field(default_factory=set)
+
+    def typer(self, r: Routine) -> Typer:
+        return Typer(r.scope, lambda n, r=r: _function_type(self.prog, r, n))
+
+    def decision(self, site: CallSite) -> Decision:
+        d = self.decisions.get(id(site))
+        if d is None:
+            d = call_mode(site, self.opts)
+            self.decisions[id(site)] = d
+            if d.note and d.note not in self.notes:
+                self.notes.append(d.note)
+        return d
+
+    def reverser(self, r: Routine):
+        """The (cached) reverse-mode engine of routine ``r``."""
+        cache = self.__dict__.setdefault("_reversers", {})
+        rv = cache.get(r)
+        if rv is None:
+            if r in self.__dict__.setdefault("_building", set()):
+                raise UnsupportedError(r.loc, f"recursive routine '{r.name}' called in split mode "
+                                              f"(use joint mode: $AD CHECKPOINT)")
+            self._building.add(r)
+            from fadj.ad.reverse import Reverser
+            rv = Reverser(self, r)
+            self._building.discard(r)
+            cache[r] = rv
+        return rv
+
+    def site_active(self, site: CallSite) -> bool:
+        return self.activity.site_active(site)
+
+    def needed_versions(self) -> dict[Routine, set[str]]:
+        """Which derivative versions (b, fwd, bwd) of each routine the head's ``_b`` needs."""
+        need: dict[Routine, set[str]] = {}
+        work = [(self.head, "b")]
+        while work:
+            r, v = work.pop()
+            if v in need.setdefault(r, set()):
+                continue
+            need[r].add(v)
+            for site in self.cg.sites.get(r, []):
+                if site.callee is None or not self.site_active(site):
+                    continue
+                mode = self.decision(site).mode
+                if v == "b":
+                    work += [(site.callee, "b")] if mode == JOINT else [(site.callee, "fwd"), (site.callee, "bwd")]
+                elif v == "fwd":
+                    if mode == SPLIT:
+                        work.append((site.callee, "fwd"))
+                elif v == "bwd":
+                    work += [(site.callee, "b")] if mode == JOINT else [(site.callee, "bwd")]
+        return need
+
+
+def _function_type(prog: Program, r: Routine, name: str):
+    callee = resolve(prog, r, name)
+    if callee is not None and callee.is_function:
+        return callee.result_type()
+    return None
+
+
+def parse_names(spec: str | list[str] | None) -> list[str]:
+    if spec is None:
+        return []
+    if isinstance(spec, str):
+        spec = [spec]
+    out: list[str] = []
+    for s in spec:
+        out += [w.lower() for w in s.replace(",", " ").split() if w]
+    return out
+
+
+def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: list[str] | None,
+            opts: CheckpointOptions, mode: str = "reverse") -> ADContext:
+    head = prog.routine(head_name)
+    if head is None:
+        for m in prog.modules.values():
+            for mr in m.routines:
+                if mr.name == head_name.lower():
+                    head = mr
+    if head is None:
+        known = ", ".join(sorted(prog.routines)) or "none"
+        raise NameErr(None, f"unknown head routine '{head_name}' (routines in the sources: {known})")
+    all_routines = list(prog.order)
+    # normalise every routine once
+    for r in all_routines:
+        if getattr(r, "_normalised", False):
+            continue
+        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n))
+        hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, opts.externals), typer)
+        structure_returns(r)
+        r._normalised = True  # type: ignore[attr-defined]
+    cg = build_callgraph(prog, all_routines, opts.externals)
+    routines = cg.reachable(head)
+    check_missing(cg, routines, opts.externals)
+    effects = Effects(cg)
+    effects.compute(routines)
+    vars_l = _check_head_vars(head, vars_, "vars", effects)
+    outs_l = _check_head_vars(head, outvars, "outvars", effects)
+    act = analyse_activity(cg, effects, routines, head, vars_l, outs_l)
+    ctx = ADContext(prog, head, vars_l, outs_l, opts, cg, effects, act, routines, mode=mode)
+    for r in prog.order:
+        for blk, members in r.commons.items():
+            if blk not in ctx.common_layouts:
+                ctx.common_layouts[blk] = (r, members)
+    return ctx
+
+
+def _is_user_function(prog: Program, r: Routine, name: str, externals: set[str]) -> bool:
+    sym = r.scope.lookup(name)
+    if sym is not None and sym.is_array:
+        return False
+    if resolve(prog, r, name) is not None:
+        return True
+    if I.is_intrinsic(name) and (sym is None or not sym.external):
+        return False
+    return sym is not None and sym.procedure
+
+
+def _check_head_vars(head: Routine, names: list[str] | None, what: str, effects: Effects) -> list[str]:
+    summ = effects.summary(head)
+    if names is None or not names:
+        # default: every real argument the head reads (vars) or writes (outvars)
+        pool = summ.reads if what == "vars" else summ.writes
+        out = [a for a in head.args if a in pool and _is_real(head.scope.local(a))]
+        if head.is_function and what == "outvars" and _is_real(head.scope.local(head.result)):
+            out.append(head.result)
+        return out
+    out = []
+    for n in names:
+        s = head.scope.lookup(n)
+        is_res = head.is_function and n == head.result
+        if s is None or (not s.is_arg and not is_res and not s.is_global):
+            args = ", ".join(head.args)
+            raise NameErr(head.loc, f"--{what}: '{n}' is not an argument of '{head.name}' ({args})")
+        if not _is_real(s):
+            raise NameErr(head.loc, f"--{what}: '{n}' is not real, so it cannot be differentiated")
+        out.append(n)
+    return out
+
+
+def _is_real(s: Symbol | None) -> bool:
+    return s is not None and s.type is not None and s.type.is_real

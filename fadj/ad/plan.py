@@ -1,0 +1,49 @@
+"""Checkpointing plan: joint (checkpointed) or split mode for every call site.
+
+Precedence, as in Tapenade: a directive on the call site (``$AD CHECKPOINT`` /
+``$AD NOCHECKPOINT``) wins; then ``--nocheckpoint-routines``; then
+``--nocheckpoint``; the default is joint mode.  A routine whose derivative the
+user supplies (``--external``) always stays joint: only its ``_b`` exists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fadj.analysis.callgraph import CallSite
+
+JOINT = "joint"
+SPLIT = "split"
+
+
+@dataclass
+class CheckpointOptions:
+    nocheckpoint: bool = False
+    nocheckpoint_routines: set[str] = field(default_factory=set)
+    externals: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Decision:
+    mode: str
+    why: str
+    note: str | None = None
+
+
+def call_mode(site: CallSite, opts: CheckpointOptions) -> Decision:
+    d_ck = site.stmt.has_directive("CHECKPOINT")
+    d_nock = site.stmt.has_directive("NOCHECKPOINT")
+    if site.callee is None:
+        note = None
+        if d_nock or opts.nocheckpoint or site.name in opts.nocheckpoint_routines:
+            note = (f"{site.loc}: note: '{site.name}' is external (only {site.name}_b is supplied): "
+                    f"kept checkpointed")
+        return Decision(JOINT, "external", note)
+    if d_ck:
+        return Decision(JOINT, "directive")
+    if d_nock:
+        return Decision(SPLIT, "directive")
+    if site.name in opts.nocheckpoint_routines or (site.callee and site.callee.name in opts.nocheckpoint_routines):
+        return Decision(SPLIT, "--nocheckpoint-routines")
+    if opts.nocheckpoint:
+        return Decision(SPLIT, "--nocheckpoint")
+    return Decision(JOINT, "default")

@@ -1,0 +1,47 @@
+"""The pipeline as functions: what the command line (and tests) call.
+
+    sources --frontend--> Program --prepare--> ADContext --engines--> derivative routines
+            --backend--> files in OUTDIR (+ Makefile) --make--> libadjoint.a
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fadj.ad.context import ADContext, parse_names, prepare
+from fadj.ad.plan import CheckpointOptions
+from fadj.backend.build import run_make, write_outdir
+from fadj.backend.emit import derivative_files
+from fadj.frontend.load import load_program
+
+
+@dataclass
+class Result:
+    outdir: Path
+    files: dict[str, str]
+    ctx: ADContext
+    notes: list[str] = field(default_factory=list)
+
+
+def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode: str = "reverse",
+                  outdir: str | Path = "fadj_out", opts: CheckpointOptions | None = None,
+                  build: bool = False, fflags: str | None = None) -> Result:
+    opts = opts or CheckpointOptions()
+    prog = load_program(list(sources))
+    ctx = prepare(prog, head, parse_names(vars_) or None, parse_names(outvars) or None, opts, mode)
+    if mode == "reverse":
+        need = ctx.needed_versions()
+        routines = []
+        for r in prog.order:
+            for v in ("b", "fwd", "bwd"):
+                if v in need.get(r, ()):
+                    routines.append(ctx.reverser(r).routine(v))
+        files = derivative_files(prog, routines, ctx.needed_module_globals, "b", "reverse")
+    else:
+        from fadj.ad.tangent import tangent_routines
+        routines = tangent_routines(ctx)
+        files = derivative_files(prog, routines, ctx.needed_module_globals, "d", "tangent")
+    write_outdir(outdir, prog, files)
+    if build:
+        run_make(outdir, fflags)
+    return Result(Path(outdir), files, ctx, list(ctx.notes))

@@ -1,0 +1,136 @@
+"""Writing the output folder (sources, runtime, Makefile) and running the build.
+
+The output folder is self-contained: copies of the primal sources, the
+derivative sources, the runtime, and a Makefile whose objects are listed in
+dependency order (modules before their users), each object depending on the
+ones whose modules it uses, so ``make -j`` works.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from fadj import __version__
+from fadj.backend.render import render
+from fadj.backend.runtime import write_runtime
+from fadj.errors import BuildError, Loc
+from fadj.ir.program import Program
+
+_USE = re.compile(r"^\s*use\s*(?:,\s*\w+\s*::)?\s*(\w+)", re.IGNORECASE | re.MULTILINE)
+_MODULE = re.compile(r"^\s*module\s+(?!procedure\b)(\w+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Obj:
+    src: str
+    obj: str
+    deps: list[str]
+
+
+def _modules_defined(text: str) -> set[str]:
+    return {m.lower() for m in _MODULE.findall(text)}
+
+
+def _modules_used(text: str) -> set[str]:
+    return {m.lower() for m in _USE.findall(text)}
+
+
+def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
+                 extra_flags: str = "") -> list[str]:
+    """Write everything into ``outdir``; returns the source names in compile order."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    sources: dict[str, str] = {}
+    for name in write_runtime(out):
+        sources[name] = (out / name).read_text()
+    for f in prog.files:
+        base = Path(f.path).name
+        name = base
+        k = 1
+        while name in sources or name in deriv_files:
+            k += 1
+            name = f"{Path(base).stem}_{k}{Path(base).suffix}"
+        _write_if_changed(out / name, f.text)
+        sources[name] = f.text
+    for name, text in deriv_files.items():
+        _write_if_changed(out / name, text)
+        sources[name] = text
+    order = _dependency_order(sources)
+    defined = {n: _modules_defined(t) for n, t in sources.items()}
+    objs = []
+    for name in order:
+        used = _modules_used(sources[name])
+        deps = [_obj(other) for other in order if other != name and defined[other] & used]
+        objs.append(Obj(name, _obj(name), deps))
+    flags = extra_flags
+    if any(not n.endswith(".f90") and Path(n).suffix.lower() in (".f", ".for", ".f77", ".ftn") for n in order):
+        flags = (flags + " -std=legacy").strip() if "-std" not in flags else flags
+    mk = render("Makefile.j2", version=__version__, objects=[o.obj for o in objs], ordered=objs,
+                extra_flags=flags)
+    _write_if_changed(out / "Makefile", mk)
+    return order
+
+
+def _obj(name: str) -> str:
+    return str(Path(name).with_suffix(".o"))
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.exists() and path.read_text() == text:
+        return
+    path.write_text(text)
+
+
+def _dependency_order(sources: dict[str, str]) -> list[str]:
+    names = list(sources)
+    defined = {n: _modules_defined(sources[n]) for n in names}
+    provider = {}
+    for n in names:
+        for m in defined[n]:
+            provider[m] = n
+    deps = {n: [provider[m] for m in sorted(_modules_used(sources[n])) if m in provider and provider[m] != n]
+            for n in names}
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(n):
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            return   # a cycle; gfortran will report it
+        state[n] = 1
+        for d in deps[n]:
+            visit(d)
+        state[n] = 2
+        order.append(n)
+
+    for n in names:
+        visit(n)
+    return order
+
+
+def run_make(outdir: str | Path, fflags: str | None = None, jobs: int = 2) -> str:
+    """Build ``libadjoint.a``; on failure raise BuildError carrying the compiler's first error."""
+    if shutil.which("make") is None or shutil.which("gfortran") is None:
+        raise BuildError(Loc(str(outdir)), "make and gfortran are needed to build the generated code "
+                                          "(apt-get install -y gfortran make)")
+    cmd = ["make", "-C", str(outdir), f"-j{jobs}"]
+    if fflags is not None:
+        cmd.append(f"FFLAGS={fflags}")
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        err = _first_error(p.stdout + p.stderr)
+        raise BuildError(Loc(str(Path(outdir) / "Makefile")), f"building the generated code failed: {err}")
+    return p.stdout
+
+
+def _first_error(text: str) -> str:
+    lines = text.splitlines()
+    for i, ln in enumerate(lines):
+        if "Error:" in ln:
+            ctx = " | ".join(x.strip() for x in lines[max(0, i - 4):i] if x.strip())
+            return f"{ln.strip()} ({ctx})"
+    return lines[-1] if lines else "unknown error"

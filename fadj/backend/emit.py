@@ -1,0 +1,123 @@
+"""Derivative routines -> Fortran source files (text), via the templates.
+
+One derivative file per primal source file (``cost.f`` -> ``cost_b.f90``):
+derivatives of external routines at top level, those of module ``m``'s
+procedures inside module ``m_diff`` (which also holds the derivatives of
+``m``'s active variables).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fadj import __version__
+from fadj.ad.deriv import DerivRoutine
+from fadj.ad.dscope import diff_module_name
+from fadj.backend.decls import declaration, order_symbols
+from fadj.backend.fortran import StmtPrinter, wrap_line
+from fadj.backend.render import render
+from fadj.ir.program import Program, Use
+
+
+def use_line(u: Use) -> str:
+    if u.only is None and not u.renames:
+        return f"use {u.module}"
+    if u.only is None:
+        ren = ", ".join(f"{a} => {b}" for a, b in u.renames.items())
+        return f"use {u.module}, {ren}"
+    items = [f"{a} => {u.renames[a]}" if a in u.renames else a for a in u.only]
+    return f"use {u.module}, only: {', '.join(items)}"
+
+
+def routine_text(dr: DerivRoutine, depth: int = 0) -> str:
+    indent = "  " * depth
+    prefix = " ".join(dr.prefix) + " " if dr.prefix else ""
+    args = ", ".join(dr.args)
+    if dr.kind == "function":
+        res = f" result({dr.result})" if dr.result and dr.result != dr.name else ""
+        header = f"{prefix}function {dr.name}({args}){res}"
+    else:
+        header = f"{prefix}subroutine {dr.name}({args})"
+    uses = _dedupe([use_line(u) for u in dr.uses])
+    decls = [declaration(s) for s in order_symbols(dr.symbols)]
+    for s in dr.externals:
+        decls.append(f"{s.type.decl()}, external :: {s.name}" if s.type is not None else f"external :: {s.name}")
+    for blk, members in dr.commons.items():
+        decls.append(f"common /{blk}/ {', '.join(members)}")
+    decls += dr.data
+    p = StmtPrinter()
+    p.body(dr.body, depth + 1)
+    decls = [ln for d in decls for ln in wrap_line(indent + "  " + d)]
+    decls = [d[len(indent) + 2:] for d in decls]
+    return render("routine.f90.j2", indent=indent, header=header, uses=uses, decls=decls, body=p.lines,
+                  kind=dr.kind, name=dr.name, comment=dr.comment,
+                  internals=[routine_text(i, depth + 1) for i in dr.internals]).rstrip("\n")
+
+
+def _dedupe(lines: list[str]) -> list[str]:
+    seen = set()
+    out = []
+    for ln in lines:
+        if ln not in seen:
+            seen.add(ln)
+            out.append(ln)
+    return out
+
+
+@dataclass
+class DiffModule:
+    name: str
+    primal: str
+    uses: list[str] = field(default_factory=list)
+    decls: list[str] = field(default_factory=list)
+    routines: list[str] = field(default_factory=list)
+
+
+def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals: dict[str, set[str]],
+                     suffix: str, mode: str) -> dict[str, str]:
+    """{file name: text} of the derivative sources, one per primal source file."""
+    by_file: dict[str, tuple[list[DiffModule], list[str]]] = {}
+    modules: dict[str, DiffModule] = {}
+    order: list[str] = []
+
+    def file_of(path: str) -> tuple[list[DiffModule], list[str]]:
+        if path not in by_file:
+            by_file[path] = ([], [])
+            order.append(path)
+        return by_file[path]
+
+    def module(mname: str) -> DiffModule:
+        if mname not in modules:
+            m = prog.modules[mname]
+            dm = DiffModule(diff_module_name(mname), mname)
+            modules[mname] = dm
+            file_of(m.source.path)[0].append(dm)
+            for vname in sorted(module_globals.get(mname, ())):
+                sym = m.scope.local(vname)
+                if sym is not None:
+                    d = sym.copy(name=vname + suffix, parameter=False, init=None, save=False, intent=None,
+                                 is_arg=False, module=None, target=False, pointer=False)
+                    dm.decls.append(declaration(d))
+        return modules[mname]
+
+    for mname in sorted(module_globals):
+        if mname in prog.modules:
+            module(mname)
+    for dr in routines:
+        path = dr.origin.source.path
+        if dr.module is not None:
+            dm = module(dr.module)
+            dm.routines.append(routine_text(dr, 0))
+        else:
+            file_of(path)[1].append(routine_text(dr, 0))
+    out: dict[str, str] = {}
+    for path in order:
+        mods, rts = by_file[path]
+        name = f"{Path(path).stem}_{suffix}.f90"
+        k = 1
+        while name in out:
+            k += 1
+            name = f"{Path(path).stem}{k}_{suffix}.f90"
+        out[name] = render("deriv_file.f90.j2", version=__version__, mode=mode, source=Path(path).name,
+                           modules=mods, routines=rts)
+    return out

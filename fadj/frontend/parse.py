@@ -1,0 +1,59 @@
+"""Running fparser 2 on one source file, turning its failures into fadj errors."""
+from __future__ import annotations
+
+import functools
+import re
+
+from fadj.errors import Loc, SyntaxErr
+from fadj.ir.program import SourceFile
+
+
+@functools.lru_cache(maxsize=1)
+def _parser():
+    from fparser.two.parser import ParserFactory
+    return ParserFactory().create(std="f2008")
+
+
+def _clear_symbol_tables() -> None:
+    # fparser keeps a process-wide symbol table; stale entries from an earlier
+    # parse change how later files are parsed.
+    try:
+        from fparser.two.symbol_table import SYMBOL_TABLES
+        SYMBOL_TABLES.clear()
+    except ImportError:  # older fparser
+        pass
+
+
+def parse_source(src: SourceFile):
+    """Parse ``src`` with comments kept (directives live in comments); returns fparser's Program."""
+    from fparser.common.readfortran import FortranStringReader
+    from fparser.common.sourceinfo import FortranFormat
+    from fparser.two.utils import FortranSyntaxError
+
+    _clear_symbol_tables()
+    reader = FortranStringReader(src.text, ignore_comments=False, include_dirs=None)
+    reader.set_format(FortranFormat(not src.fixed_form, False))
+    reader.id = src.path
+    try:
+        tree = _parser()(reader)
+    except FortranSyntaxError as e:
+        raise SyntaxErr(_loc_from_message(src, str(e)), _syntax_message(str(e))) from None
+    except Exception as e:  # fparser raises assorted internal errors on bad input
+        raise SyntaxErr(_loc_from_message(src, str(e)),
+                        f"cannot parse: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
+    if tree is None:
+        raise SyntaxErr(Loc(src.path, 1), "no Fortran program unit found")
+    return tree
+
+
+def _loc_from_message(src: SourceFile, msg: str) -> Loc:
+    m = re.search(r"at line (\d+)", msg)
+    return Loc(src.path, int(m.group(1)) if m else 1)
+
+
+def _syntax_message(msg: str) -> str:
+    m = re.search(r">>>(.*)", msg)
+    if m:
+        return f"syntax error: {m.group(1).strip()}"
+    first = msg.strip().splitlines()[0] if msg.strip() else "syntax error"
+    return f"syntax error: {first}"

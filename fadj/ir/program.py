@@ -1,0 +1,111 @@
+"""Program units of fadj's IR: source files, modules, routines."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fadj.errors import Loc
+from fadj.ir.stmt import Stmt
+from fadj.ir.symbols import Scope, Symbol, TypeSpec
+
+
+@dataclass
+class Use:
+    """``use module[, only: a, b => c]``; renames map local name -> module name."""
+
+    module: str
+    only: list[str] | None = None          # local names (None: everything)
+    renames: dict[str, str] = field(default_factory=dict)
+    loc: Loc | None = None
+
+
+@dataclass
+class SourceFile:
+    path: str            # as the user gave it (used in messages)
+    fixed_form: bool
+    text: str
+
+
+@dataclass(eq=False)
+class Routine:
+    name: str
+    kind: str                                  # 'subroutine' | 'function'
+    args: list[str]
+    scope: Scope
+    body: list[Stmt]
+    loc: Loc
+    result: str | None = None                  # result variable (functions)
+    prefix: tuple[str, ...] = ()               # pure, elemental, recursive
+    uses: list[Use] = field(default_factory=list)
+    module: str | None = None                  # enclosing module name
+    host: "Routine | None" = None              # enclosing routine (internal procedures)
+    internals: list["Routine"] = field(default_factory=list)
+    commons: dict[str, list[str]] = field(default_factory=dict)   # block -> member names in order
+    source: SourceFile | None = None
+    end_loc: Loc | None = None
+    has_implicit_none: bool = False
+    data: list[str] = field(default_factory=list)  # DATA statements, re-emitted verbatim
+    equivalences: list[tuple[Loc, str]] = field(default_factory=list)
+
+    @property
+    def is_function(self) -> bool:
+        return self.kind == "function"
+
+    def sym(self, name: str) -> Symbol | None:
+        return self.scope.lookup(name)
+
+    @property
+    def qualname(self) -> str:
+        if self.host is not None:
+            return f"{self.host.qualname}.{self.name}"
+        return f"{self.module}::{self.name}" if self.module else self.name
+
+    def result_type(self) -> TypeSpec | None:
+        if self.result is None:
+            return None
+        s = self.scope.lookup(self.result)
+        return s.type if s else None
+
+
+@dataclass
+class Interface:
+    """A generic interface ``interface name`` mapping to specific procedures."""
+
+    name: str
+    specifics: list[str]
+    loc: Loc | None = None
+
+
+@dataclass(eq=False)
+class Module:
+    name: str
+    scope: Scope
+    routines: list[Routine]
+    loc: Loc
+    uses: list[Use] = field(default_factory=list)
+    source: SourceFile | None = None
+    private_default: bool = False
+    private: set[str] = field(default_factory=set)
+    public: set[str] = field(default_factory=set)
+    interfaces: dict[str, Interface] = field(default_factory=dict)
+    commons: dict[str, list[str]] = field(default_factory=dict)
+    types: dict[str, "DerivedType"] = field(default_factory=dict)
+
+
+@dataclass
+class DerivedType:
+    name: str
+    components: dict[str, Symbol]
+    loc: Loc | None = None
+
+
+@dataclass
+class Program:
+    """All the sources fadj was given, lowered."""
+
+    files: list[SourceFile] = field(default_factory=list)
+    routines: dict[str, Routine] = field(default_factory=dict)   # external + module procedures
+    modules: dict[str, Module] = field(default_factory=dict)
+    order: list[Routine] = field(default_factory=list)          # every routine in source order
+
+    def routine(self, name: str) -> Routine | None:
+        return self.routines.get(name.lower())

@@ -1,0 +1,147 @@
+"""Partial derivatives of an expression with respect to its active references.
+
+For ``y = e`` the chain rule along each path from the root of ``e`` to an
+active reference ``r`` gives de/dr as the product of the local partials read
+from the rule table.  Identical references are merged (``x*x`` gives one
+partial ``2*x``... as ``x + x``), so each adjoint increment is emitted once.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from fadj.ad import build as B
+from fadj.errors import Loc, UnsupportedError
+from fadj.ir import expr as E
+from fadj.ir import intrinsics as I
+from fadj.rules.table import RULES, Rule
+
+IsActive = Callable[[E.Expr], bool]
+
+
+@functools.lru_cache(maxsize=None)
+def template(text: str) -> E.Expr:
+    """Parse a rule template once (with fparser, like user code)."""
+    from fparser.two import Fortran2003 as F
+
+    from fadj.frontend.lower_exprs import ExprLowerer
+    from fadj.frontend.parse import _parser
+    _parser()   # fparser's classes only match once a parser has been created
+    node = F.Expr(text) if not _is_primary(text) else F.Primary(text)
+    return ExprLowerer(lambda n: False, Loc("<rules>")).lower(node)
+
+
+def _is_primary(text: str) -> bool:
+    return text.replace("_", "").replace(".", "").isalnum()
+
+
+def contains_active(e: E.Expr, is_active: IsActive) -> bool:
+    for n in E.walk(e):
+        if isinstance(n, E.REF_TYPES) and is_active(n):
+            return True
+    return False
+
+
+def real_kind_of(e: E.Expr, typer) -> int:
+    t = typer.type_of(e) if typer is not None else None
+    if t is not None and t.base in ("real", "complex"):
+        return max(8, t.kind)
+    return 8
+
+
+class Partials:
+    """Computes [(reference, partial)] for an expression."""
+
+    def __init__(self, is_active: IsActive, typer, loc: Loc | None):
+        self.is_active = is_active
+        self.typer = typer
+        self.loc = loc
+
+    def of(self, e: E.Expr) -> list[tuple[E.Expr, E.Expr]]:
+        acc: dict[E.Expr, E.Expr] = {}
+        order: list[E.Expr] = []
+        self._rec(e, None, acc, order)
+        return [(r, acc[r]) for r in order if not B.is_zero(acc[r])]
+
+    def _rec(self, node: E.Expr, factor, acc, order) -> None:
+        if isinstance(node, E.REF_TYPES):
+            if self.is_active(node):
+                if node in acc:
+                    acc[node] = B.add(acc[node], factor if factor is not None else B.ONE)
+                else:
+                    acc[node] = factor if factor is not None else B.ONE
+                    order.append(node)
+            return
+        if not contains_active(node, self.is_active):
+            return
+        if isinstance(node, E.Paren):
+            self._rec(node.inner, factor, acc, order)
+            return
+        if isinstance(node, E.UnOp):
+            if node.op == "-":
+                self._rec(node.operand, B.neg(factor if factor is not None else B.ONE), acc, order)
+            elif node.op == "+":
+                self._rec(node.operand, factor, acc, order)
+            return
+        if isinstance(node, E.BinOp):
+            rule = RULES.get(node.op)
+            if rule is None:
+                return   # relational / logical: no derivative flows through
+            self._apply(rule, {"a": node.left, "b": node.right}, node, factor, acc, order)
+            return
+        if isinstance(node, E.Call):
+            self._call(node, factor, acc, order)
+            return
+        if isinstance(node, (E.ArrayCtor, E.ImpliedDo)):
+            raise UnsupportedError(self.loc, "array constructors with active values are not supported yet")
+        raise UnsupportedError(self.loc, f"cannot differentiate expression '{node}'")
+
+    def _apply(self, rule: Rule, binding: dict, node, factor, acc, order) -> None:
+        kind = real_kind_of(node, self.typer)
+        for arg in rule.args:
+            child = binding.get(arg)
+            if child is None or not contains_active(child, self.is_active):
+                continue
+            tmpl = rule.partials.get(arg)
+            if tmpl is None:
+                continue   # ZERO: not differentiable in this argument
+            p = B.substitute(template(tmpl), binding, kind)
+            guard = rule.guards.get(arg)
+            if guard is not None:
+                g = B.substitute(template(guard), binding, kind)
+                if not _guard_is_false(g):
+                    p = E.Call("merge", (E.RealLit(f"0.0_{kind}"), p, g))
+            self._rec(child, B.mul(factor, p), acc, order)
+
+    def _call(self, node: E.Call, factor, acc, order) -> None:
+        name = I.generic_name(node.name)
+        rule = RULES.get(name)
+        if rule is None:
+            if I.is_intrinsic(node.name):
+                raise UnsupportedError(self.loc, f"no derivative rule for intrinsic '{node.name}' with an active argument")
+            raise UnsupportedError(self.loc, f"call of function '{node.name}' inside an active expression was not normalised")
+        pos = [a for a in node.args if not isinstance(a, E.Keyword)]
+        kw = {a.key: a.value for a in node.args if isinstance(a, E.Keyword)}
+        if rule.nary and len(pos) > 2:
+            # min(a, b, c) = min(min(a, b), c)
+            inner = E.Call(node.name, tuple(pos[:-1]))
+            self._apply(rule, {rule.args[0]: inner, rule.args[1]: pos[-1]}, node, factor, acc, order)
+            return
+        binding = {}
+        for i, a in enumerate(pos):
+            if i < len(rule.args):
+                binding[rule.args[i]] = a
+        for k, v in kw.items():
+            binding[k] = v
+        self._apply(rule, binding, node, factor, acc, order)
+
+
+def _guard_is_false(g: E.Expr) -> bool:
+    """A guard like ``2.0 <= 0`` on literals is statically false."""
+    if isinstance(g, E.BinOp) and g.op in ("<=", "==") and isinstance(g.left, (E.IntLit, E.RealLit)):
+        try:
+            v = float(g.left.text.split("_")[0].replace("d", "e"))
+        except ValueError:
+            return False
+        return v > 0
+    return False

@@ -1,0 +1,98 @@
+"""The derivative-rule table: one entry per intrinsic function and operator.
+
+Each rule names the arguments and gives, per argument, the partial derivative
+as a Fortran expression template over those names; tangent and reverse mode
+both read it, and the engines never mention a particular operation.
+
+* ``ZERO`` marks an argument the result does not depend on differentiably
+  (piecewise-constant functions, integer-valued arguments): an explicit "not
+  differentiable here", never a silent default.
+* ``_K`` in a literal (``1.0_K``) is replaced by the kind of the result.
+* ``guard`` (optional, per argument) is a condition under which the partial is
+  taken to be 0 (``sqrt`` at 0, ``a**b`` w.r.t. ``b`` for ``a <= 0``), written as
+  ``merge(partial, 0, .not. guard)``.
+
+Non-differentiable points take a defined one-sided value (documented in the
+README's coverage table):
+  abs'(0) = +1,  sign(a,b): d/da = sign(1,a)*sign(1,b) with sign(1,0) = +1,
+  min/max: a tie gives the whole derivative to the first argument,
+  dim(a,b) = max(a-b, 0): derivative 0 at a == b,  mod/aint/int/nint/floor/ceiling: 0 jump,
+  sqrt'(0) = 0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ZERO = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    args: tuple[str, ...]
+    partials: dict = field(default_factory=dict)     # arg -> template str | ZERO
+    guards: dict = field(default_factory=dict)       # arg -> condition template (partial is 0 when true)
+    nary: bool = False                               # min/max: fold f(a,b,c) as f(f(a,b),c)
+
+
+def _u(partial: str, guard: str | None = None) -> Rule:
+    return Rule(("x",), {"x": partial}, {"x": guard} if guard else {})
+
+
+RULES: dict[str, Rule] = {
+    # elementary functions:  y = f(x)  ->  dy/dx
+    "sin": _u("cos(x)"),
+    "cos": _u("-sin(x)"),
+    "tan": _u("1.0_K + tan(x)**2"),
+    "exp": _u("exp(x)"),
+    "log": _u("1.0_K/x"),
+    "log10": _u("1.0_K/(x*log(10.0_K))"),
+    "sqrt": _u("0.5_K/sqrt(x)", guard="x == 0.0_K"),
+    "abs": _u("sign(1.0_K, x)"),
+    "tanh": _u("1.0_K - tanh(x)**2"),
+    "atan": _u("1.0_K/(1.0_K + x**2)"),
+    "asin": _u("1.0_K/sqrt(1.0_K - x**2)"),
+    "acos": _u("-(1.0_K/sqrt(1.0_K - x**2))"),
+    "sinh": _u("cosh(x)"),
+    "cosh": _u("sinh(x)"),
+    "asinh": _u("1.0_K/sqrt(x**2 + 1.0_K)"),
+    "acosh": _u("1.0_K/sqrt(x**2 - 1.0_K)"),
+    "atanh": _u("1.0_K/(1.0_K - x**2)"),
+    "erf": _u("2.0_K/sqrt(acos(-1.0_K))*exp(-x**2)"),
+    "erfc": _u("-(2.0_K/sqrt(acos(-1.0_K))*exp(-x**2))"),
+    # conversions between real kinds: identity
+    "dble": _u("1.0_K"),
+    "real": Rule(("x", "kind"), {"x": "1.0_K", "kind": ZERO}),
+    "sngl": _u("1.0_K"),
+    "float": _u("1.0_K"),
+    "dfloat": _u("1.0_K"),
+    # piecewise constant: derivative 0 everywhere it exists
+    "aint": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
+    "anint": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
+    "int": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
+    "nint": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
+    "floor": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
+    "ceiling": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
+    # two arguments
+    "atan2": Rule(("y", "x"), {"y": "x/(x**2 + y**2)", "x": "-(y/(x**2 + y**2))"}),
+    "sign": Rule(("a", "b"), {"a": "sign(1.0_K, a)*sign(1.0_K, b)", "b": ZERO}),
+    "mod": Rule(("a", "p"), {"a": "1.0_K", "p": "-aint(a/p)"}),
+    "modulo": Rule(("a", "p"), {"a": "1.0_K", "p": "-floor(a/p)"}),
+    "dim": Rule(("x", "y"), {"x": "merge(1.0_K, 0.0_K, x > y)", "y": "merge(-1.0_K, 0.0_K, x > y)"}),
+    "min": Rule(("a", "b"), {"a": "merge(1.0_K, 0.0_K, a <= b)", "b": "merge(0.0_K, 1.0_K, a <= b)"}, nary=True),
+    "max": Rule(("a", "b"), {"a": "merge(1.0_K, 0.0_K, a >= b)", "b": "merge(0.0_K, 1.0_K, a >= b)"}, nary=True),
+    "hypot": Rule(("x", "y"), {"x": "x/hypot(x, y)", "y": "y/hypot(x, y)"}),
+    "merge": Rule(("tsource", "fsource", "mask"),
+                  {"tsource": "merge(1.0_K, 0.0_K, mask)", "fsource": "merge(0.0_K, 1.0_K, mask)", "mask": ZERO}),
+    # operators (a op b); unary minus is "neg"
+    "+": Rule(("a", "b"), {"a": "1", "b": "1"}),
+    "-": Rule(("a", "b"), {"a": "1", "b": "-1"}),
+    "*": Rule(("a", "b"), {"a": "b", "b": "a"}),
+    "/": Rule(("a", "b"), {"a": "1.0_K/b", "b": "-(a/b**2)"}),
+    "**": Rule(("a", "b"), {"a": "b*a**(b - 1)", "b": "a**b*log(a)"}, guards={"b": "a <= 0.0_K"}),
+    "neg": _u("-1"),
+    "pos": _u("1"),
+}
+
+
+def rule_for(name: str) -> Rule | None:
+    return RULES.get(name)

@@ -21,7 +21,7 @@ class Loc:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-NOWHERE = Loc("<command line>", 0)
+NOWHERE = Loc("fadj", 0)
 
 
 class FadjError(Exception):

@@ -50,9 +50,9 @@ def load_program(paths: list[str]) -> Program:
         tree = parse_source(src)
         for node in tree.content:
             if isinstance(node, F.Module):
-                name = str(node.content[0].items[1]).lower()
+                name = str(_first_stmt(node).items[1]).lower()
                 if name in modules:
-                    raise FadjError(_loc(node.content[0], src), f"module '{name}' is defined twice")
+                    raise FadjError(_loc(_first_stmt(node), src), f"module '{name}' is defined twice")
                 modules[name] = (node, src)
             elif isinstance(node, (F.Subroutine_Subprogram, F.Function_Subprogram)):
                 units.append(_Unit(node, src))
@@ -75,6 +75,10 @@ def load_program(paths: list[str]) -> Program:
             pass
     _check_directives_consumed(prog, directive_lines, loader.consumed)
     return prog
+
+
+def _first_stmt(node):
+    return next(c for c in node.content if not isinstance(c, F.Comment))
 
 
 def _loc(node, src: SourceFile) -> Loc:
@@ -106,7 +110,7 @@ class _Loader:
             if state.get(n) == 1:
                 cyc = " -> ".join(chain + [n])
                 node, src = self.module_nodes[n]
-                raise FadjError(_loc(node.content[0], src), f"circular USE between modules: {cyc}")
+                raise FadjError(_loc(_first_stmt(node), src), f"circular USE between modules: {cyc}")
             state[n] = 1
             for d in deps[n]:
                 visit(d, chain + [n])
@@ -119,7 +123,7 @@ class _Loader:
 
     def lower_module(self, name: str) -> None:
         node, src = self.module_nodes[name]
-        loc = _loc(node.content[0], src)
+        loc = _loc(_first_stmt(node), src)
         scope = Scope(implicit=ImplicitRules.default())
         ex = ExprLowerer(lambda n: _is_array(scope, n), loc)
         spec = next((c for c in node.content if isinstance(c, F.Specification_Part)), None)
@@ -204,7 +208,7 @@ class _Loader:
     # -- routines ----------------------------------------------------------
     def declare_routine(self, u: _Unit, host: Routine | None) -> None:
         node, src = u.node, u.src
-        head = node.content[0]
+        head = next(c for c in node.content if not isinstance(c, F.Comment))
         is_fn = isinstance(node, F.Function_Subprogram)
         name = str(head.items[1]).lower()
         args_node = head.items[2]

@@ -95,6 +95,15 @@ class BodyLowerer:
 
     def _flatten(self, nodes):
         for n in nodes:
+            content = getattr(n, "content", None)
+            if content and not isinstance(n, F.Comment):
+                # fparser puts comments written before a construct inside it: they belong before it
+                k = 0
+                while k < len(content) and isinstance(content[k], F.Comment):
+                    k += 1
+                if k:
+                    yield from content[:k]
+                    n.content = content[k:]
             if isinstance(n, (F.Block_Label_Do_Construct, F.Action_Term_Do_Construct)):
                 yield from self._flatten(n.content)
             else:

@@ -22,9 +22,7 @@ from fadj.backend.render import templates_dir
 from fadj.backend.runtime import runtime_sources, write_runtime
 
 GFORTRAN = shutil.which("gfortran")
-pytestmark = pytest.mark.skipif(
-    GFORTRAN is None, reason="gfortran not found on PATH: the runtime tests compile Fortran"
-)
+NO_GFORTRAN = "gfortran not found on PATH: the runtime tests compile and run Fortran"
 
 SRC = Path(__file__).parent / "runtime_src"
 
@@ -65,11 +63,18 @@ class Builder:
         self._runtimes: dict[str, tuple[Path, list[Path], str]] = {}
         self._exes: dict[tuple[str, str], Path] = {}
 
-    def runtime(self, flavour: str) -> tuple[Path, list[Path], str]:
-        """(directory with .mod files, objects in link order, compiler messages)."""
-        if flavour not in self._runtimes:
-            d = self.root / f"rt_{flavour}"
+    def runtime(self, flavour: str, only_stack: bool = True) -> tuple[Path, list[Path], str]:
+        """(directory with .mod files, objects in link order, compiler messages).
+
+        The test programs need only fadj_stack.f90; ``only_stack=False`` compiles every
+        runtime file in the order write_runtime gives.
+        """
+        key = flavour if only_stack else f"{flavour}_all"
+        if key not in self._runtimes:
+            d = self.root / f"rt_{key}"
             names = write_runtime(d)
+            if only_stack:
+                names = ["fadj_stack.f90"]
             objs, messages = [], ""
             for name in names:
                 obj = d / (Path(name).stem + ".o")
@@ -80,8 +85,8 @@ class Builder:
                 assert proc.returncode == 0, f"runtime {name} does not compile:\n{proc.stderr}"
                 messages += proc.stderr
                 objs.append(obj)
-            self._runtimes[flavour] = (d, objs, messages)
-        return self._runtimes[flavour]
+            self._runtimes[key] = (d, objs, messages)
+        return self._runtimes[key]
 
     def program(self, name: str, flavour: str) -> Path:
         key = (name, flavour)
@@ -137,6 +142,9 @@ def assert_passed(stdout: str, expected: int) -> None:
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory) -> Builder:
+    """Every test that compiles Fortran takes this fixture: skipped without gfortran."""
+    if GFORTRAN is None:
+        pytest.skip(NO_GFORTRAN)
     return Builder(tmp_path_factory.mktemp("fadj_runtime"))
 
 
@@ -181,9 +189,15 @@ def test_public_names_of_the_contract():
 
 
 @pytest.mark.parametrize("flavour", ["default", "r8i8"])
-def test_runtime_compiles_without_warnings(build, flavour):
+def test_stack_compiles_without_warnings(build, flavour):
     _, _, messages = build.runtime(flavour)
     assert "Warning" not in messages and "Error" not in messages, messages
+
+
+def test_whole_runtime_compiles_in_the_given_order(build):
+    _, objs, _ = build.runtime("default", only_stack=False)
+    assert objs[0].name == "fadj_stack.o"
+    assert len(objs) == len(runtime_sources())
 
 
 # ---------------------------------------------------------------- values

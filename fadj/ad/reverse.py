@@ -85,7 +85,8 @@ class Reverser:
 
     # -- analysis glue -----------------------------------------------------------
     def is_opaque(self, st: S.Stmt) -> bool:
-        return isinstance(st, S.Region)
+        """Checkpointed regions and binomial loops: outside code sees only their snapshot."""
+        return isinstance(st, S.Region) or (isinstance(st, S.Do) and st.has_directive("BINOMIAL-CKP") is not None)
 
     def sweep_for(self, body: list[S.Stmt]) -> Sweep:
         cfg = build_cfg(body, opaque=self.is_opaque)
@@ -137,7 +138,7 @@ class Reverser:
                         names |= ref_names(b)
                 out = self.ids(names)
         elif n.kind == "opaque":
-            out = self.eff.node_effects(self.r, n)[0]
+            out = self.upward_reads([st])
         self._uses_cache[n] = out
         return out
 
@@ -176,6 +177,11 @@ class Reverser:
                 out |= self.ids(ref_names(a))
         out |= {g for g in need if is_global_id(g)}
         return frozenset(out)
+
+    def upward_reads(self, stmts: list[S.Stmt]) -> frozenset:
+        """Variables whose values on entry ``stmts`` may read (liveness): what a re-run needs."""
+        cfg = build_cfg(stmts, opaque=self.is_opaque)
+        return self.eff.live_in(self.r, cfg)[cfg.entry]
 
     def written_in(self, body: list[S.Stmt]) -> frozenset:
         key = id(body)
@@ -355,6 +361,9 @@ class Reverser:
         return self._branch
 
     def r_Do(self, st: S.Do, sw):
+        d = st.has_directive("BINOMIAL-CKP")
+        if d is not None:
+            return self.binomial(st, sw, d)
         nodes = sw.cfg.do_nodes[st]
         vid = var_id(self.r, st.var)
         fbody, bbody = self.body(st.body, sw)
@@ -422,6 +431,62 @@ class Reverser:
         fwd = self.snapshot_push(refs) + self.primal(st.body)
         bwd = [look(x) for x in reversed(refs)] + [_call("fadj_stats_recompute")] + fi + bi + \
             [pop(x) for x in reversed(refs)]
+        return fwd, bwd
+
+    def binomial(self, st: S.Do, sw: Sweep, d):
+        """``$AD BINOMIAL-CKP``: reverse the loop with the optimal binomial (Revolve) schedule.
+
+        Forward sweep: snapshot of the loop's state (checkpoint 0), the plain loop, its trip
+        count.  Backward sweep: restore checkpoint 0 and let the runtime's revolver drive the
+        steps: ADVANCE runs plain steps, TAKESHOT/RESTORE/DISCARD push/look/pop the state,
+        each turn runs one step taped and at once its adjoint.
+        """
+        p = self.pushed(st, sw)
+        refs = [self.ref_for_id(v) for v in sorted(p)]
+        inner = self.sweep_for(st.body)
+        fi, bi = self.body(st.body, inner)
+        if not bi:
+            return [S.Do(st.var, st.start, st.end, st.step, self.primal(st.body), construct_name=st.construct_name,
+                         label=st.label, loc=st.loc)], []
+        for v in p:
+            self.restored.add(v)
+        nsnaps = d.args[1]
+        var = E.Name(st.var)
+        vtype = self.typer.type_of(var) or INTEGER
+        step = st.step if st.step is not None else B.ONE
+        n = E.Name(self.ds.int_temp("ad_nsteps", INTEGER))
+        first = E.Name(self.ds.int_temp("ad_first", vtype))
+        k = E.Name(self.ds.int_temp("ad_k", INTEGER))
+        act = E.Name(self.ds.int_temp("ad_action", INTEGER))
+        rv = E.Name(self.ds.temp("ad_rv", TypeSpec("type", 0, derived="fadj_revolver")))
+        self.ds.uses.append(Use("fadj_revolve"))
+        trip = E.Call("max", (B.div(E.Paren(B.add(B.sub(st.end, first), step)), step), B.ZERO))
+        fwd = self.snapshot_push(refs) + [
+            S.Assign(first, st.start),
+            S.Assign(n, trip),
+            S.Do(st.var, first, st.end, st.step, self.primal(st.body), construct_name=st.construct_name,
+                 label=st.label, loc=st.loc),
+            push(n), push(first)]
+
+        def comp(c):
+            return E.Component(rv, c)
+
+        def at(pos):
+            return S.Assign(var, B.add(first, B.mul(pos, step)))
+
+        recompute = _call("fadj_stats_recompute")
+        looks = [_call("fadj_look_reset")] + [look(x) for x in reversed(refs)]
+        cases = [
+            ([E.Name("fadj_rv_advance")],
+             [S.Do(k.name, comp("from"), B.sub(comp("to"), B.ONE), None, [at(k), recompute] + self.primal(st.body))]),
+            ([E.Name("fadj_rv_takeshot")], self.snapshot_push(refs)),
+            ([E.Name("fadj_rv_restore")], looks),
+            ([E.Name("fadj_rv_firsturn"), E.Name("fadj_rv_youturn")], [at(comp("capo")), recompute] + fi + bi),
+            ([E.Name("fadj_rv_discard")], [pop(x) for x in reversed(refs)]),
+        ]
+        driver = S.DoWhile(None, [S.Assign(act, E.Call("fadj_rv_next", (rv,))),
+                                  S.SelectCase(act, cases, [S.Exit()])], loc=st.loc)
+        bwd = [pop(first), pop(n)] + looks + [_call("fadj_rv_init", rv, n, E.IntLit(str(nsnaps))), driver]
         return fwd, bwd
 
     def snapshot_push(self, refs: list[E.Expr]) -> list[S.Stmt]:
@@ -643,7 +708,7 @@ class Reverser:
         dr = DerivRoutine(name, r, kind, args, result=result, module=r.module, body=body,
                           prefix=tuple(p for p in r.prefix if p == "recursive"))
         called = {(c, v) for c, v in self.called if (v == "fwd") == (version == "fwd") or version == "b"}
-        return finish(dr, r, self.ds, called, result_is_local=(version != "fwd"))
+        return finish(dr, r, self.ds, called, result_is_local=True)
 
     def zero_locals(self) -> list[S.Stmt]:
         out = []

@@ -175,7 +175,7 @@ class Effects:
         if k == "select":
             return frozenset(self._ids(r, ref_names(st.selector))), frozenset(), frozenset()
         if k == "opaque":
-            return self.body_effects(r, st.bodies()[0] if st.bodies() else [st])
+            return self.body_effects(r, [st])
         return self.stmt_effects(r, st)
 
     def stmt_effects(self, r: Routine, st: S.Stmt) -> tuple[frozenset, frozenset, frozenset]:

@@ -106,6 +106,7 @@ class Partials:
             if tmpl is None:
                 continue   # ZERO: not differentiable in this argument
             p = B.substitute(template(tmpl), binding, kind)
+            p = _simplify_merge(p)
             guard = rule.guards.get(arg)
             if guard is not None:
                 g = B.substitute(template(guard), binding, kind)
@@ -127,13 +128,23 @@ class Partials:
             inner = E.Call(node.name, tuple(pos[:-1]))
             self._apply(rule, {rule.args[0]: inner, rule.args[1]: pos[-1]}, node, factor, acc, order)
             return
-        binding = {}
+        if "dim" in kw or (name in ("sum", "product", "maxval", "minval", "norm2") and len(pos) > 1):
+            raise UnsupportedError(self.loc, f"'{node.name}' with a DIM argument on active data is not supported yet")
+        binding = {k: template(v) for k, v in rule.defaults.items()}
         for i, a in enumerate(pos):
             if i < len(rule.args):
                 binding[rule.args[i]] = a
         for k, v in kw.items():
             binding[k] = v
         self._apply(rule, binding, node, factor, acc, order)
+
+
+def _simplify_merge(p: E.Expr) -> E.Expr:
+    """``merge(1, 0, .true.)`` (an absent MASK) is 1."""
+    if isinstance(p, E.Call) and p.name == "merge" and isinstance(p.args[2], E.LogicalLit) and p.args[2].value:
+        return B.ONE if B.is_one(p.args[0]) or (isinstance(p.args[0], E.RealLit) and
+                                                 p.args[0].text.startswith("1.0_")) else p.args[0]
+    return p
 
 
 def _guard_is_false(g: E.Expr) -> bool:

@@ -32,6 +32,8 @@ class Rule:
     partials: dict = field(default_factory=dict)     # arg -> template str | ZERO
     guards: dict = field(default_factory=dict)       # arg -> condition template (partial is 0 when true)
     nary: bool = False                               # min/max: fold f(a,b,c) as f(f(a,b),c)
+    defaults: dict = field(default_factory=dict)     # optional arguments absent from a call
+    no_dim: bool = False
 
 
 def _u(partial: str, guard: str | None = None) -> Rule:
@@ -83,6 +85,15 @@ RULES: dict[str, Rule] = {
     "hypot": Rule(("x", "y"), {"x": "x/hypot(x, y)", "y": "y/hypot(x, y)"}),
     "merge": Rule(("tsource", "fsource", "mask"),
                   {"tsource": "merge(1.0_K, 0.0_K, mask)", "fsource": "merge(0.0_K, 1.0_K, mask)", "mask": ZERO}),
+    # array reductions (no DIM argument): the partial is an array of the argument's shape;
+    # reverse mode broadcasts the scalar adjoint over it, tangent mode sums
+    "sum": Rule(("array", "mask"), {"array": "merge(1.0_K, 0.0_K, mask)", "mask": ZERO},
+                defaults={"mask": ".true."}),
+    "product": Rule(("array",), {"array": "product(array)/array"}),
+    "dot_product": Rule(("vector_a", "vector_b"), {"vector_a": "vector_b", "vector_b": "vector_a"}),
+    "maxval": Rule(("array",), {"array": "merge(1.0_K, 0.0_K, array == maxval(array))"}),
+    "minval": Rule(("array",), {"array": "merge(1.0_K, 0.0_K, array == minval(array))"}),
+    "norm2": Rule(("x",), {"x": "x/norm2(x)"}),
     # operators (a op b); unary minus is "neg"
     "+": Rule(("a", "b"), {"a": "1", "b": "1"}),
     "-": Rule(("a", "b"), {"a": "1", "b": "-1"}),

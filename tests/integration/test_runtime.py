@@ -174,7 +174,7 @@ def test_public_names_of_the_contract():
     for line in re.findall(r"^\s*public\s*::(.*)$", text, re.M):
         public |= {n.strip() for n in line.split(",")}
     assert public == {
-        "fadj_push", "fadj_pop", "fadj_look",
+        "fadj_push", "fadj_pop", "fadj_look", "fadj_look_reset",
         "fadj_stack_bytes", "fadj_stack_peak_bytes", "fadj_stack_reset_peak", "fadj_stack_reset",
         "fadj_stats_snapshot_begin", "fadj_stats_snapshot_end", "fadj_stats_recompute",
         "fadj_stats_reset", "fadj_stats_report",

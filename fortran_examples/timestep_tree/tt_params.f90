@@ -28,8 +28,6 @@ module tt_params
 
   ! grid metrics (module variables, set by grid_init)
   double precision :: dx, dy, rdx, rdy, area
-  ! passive bookkeeping
-  integer :: nstep_done
 
 contains
 
@@ -40,7 +38,6 @@ contains
     rdx = 1.0d0/dx
     rdy = 1.0d0/dy
     area = dx*dy
-    nstep_done = 0
   end subroutine grid_init
 
 end module tt_params

@@ -168,3 +168,60 @@ def substitute(e: E.Expr, binding: dict[str, E.Expr], kind: int | None = None) -
     if t is E.Call:
         return E.Call(e.name, tuple(substitute(a, binding, kind) for a in e.args))
     return e
+
+
+def simplify_linear(e: E.Expr) -> E.Expr:
+    """Fold an integer expression that is linear in its atoms: ``1 + (n - 1 + 1) - 1`` -> ``n``.
+
+    Atoms are variables, array elements and anything non-linear, compared structurally;
+    expressions that are not sums of atoms times integer constants come back unchanged.
+    """
+    terms = _linear(e)
+    if terms is None:
+        return e
+    const = terms.pop(None, 0)
+    out: E.Expr | None = None
+    for atom, c in terms.items():
+        if c == 0:
+            continue
+        t = atom if c in (1, -1) else mul(lit(abs(c)), atom)
+        if out is None:
+            out = t if c > 0 else neg(t)
+        else:
+            out = E.BinOp("+" if c > 0 else "-", out, t)
+    if out is None:
+        return lit(const)
+    if const > 0:
+        return E.BinOp("+", out, lit(const))
+    if const < 0:
+        return E.BinOp("-", out, lit(-const))
+    return out
+
+
+def _linear(e: E.Expr) -> dict | None:
+    e = E.strip_parens(e)
+    v = int_value(e)
+    if v is not None:
+        return {None: v}
+    if isinstance(e, E.BinOp) and e.op in ("+", "-"):
+        a, b = _linear(e.left), _linear(e.right)
+        if a is None or b is None:
+            return None
+        sign = 1 if e.op == "+" else -1
+        for k, c in b.items():
+            a[k] = a.get(k, 0) + sign * c
+        return a
+    if isinstance(e, E.UnOp) and e.op == "-":
+        a = _linear(e.operand)
+        return None if a is None else {k: -c for k, c in a.items()}
+    if isinstance(e, E.BinOp) and e.op == "*":
+        ca, cb = int_value(e.left), int_value(e.right)
+        if ca is not None:
+            b = _linear(e.right)
+            return None if b is None else {k: ca * c for k, c in b.items()}
+        if cb is not None:
+            a = _linear(e.left)
+            return None if a is None else {k: cb * c for k, c in a.items()}
+    if isinstance(e, (E.Name, E.Index, E.BinOp, E.Call)):
+        return {e: 1}
+    return None

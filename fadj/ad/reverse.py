@@ -642,12 +642,13 @@ class Reverser:
             if vid not in pushed or vid in covered:
                 continue
             fsym = callee.scope.local(f) if callee is not None else None
-            if isinstance(a, E.Name) or (fsym is not None and fsym.rank == 0) or (
-                    isinstance(a, E.Index) and a.is_section and fsym is not None and fsym.rank > 0):
-                ref = a
-            else:
-                ref = self.whole(b, a)
-                covered.add(vid)
+            ref = self.section_for(site, a, fsym)
+            if ref is None:
+                if (fsym is not None and fsym.rank == 0) or (isinstance(a, E.Index) and a.is_section):
+                    ref = a
+                else:
+                    ref = self.whole(b, a)
+                    covered.add(vid)
             if ref not in out:
                 out.append(ref)
         for vid in sorted(pushed):
@@ -656,6 +657,52 @@ class Reverser:
                 if ref not in out:
                     out.append(ref)
         return out
+
+    def section_for(self, site: CallSite, a: E.Expr, fsym) -> E.Expr | None:
+        """The part of a rank-1 actual array a callee can touch: ``u(1:n)`` for a whole ``u(nmax)``
+        passed to ``x(n)``, ``u(i:i+n-1)`` for an element ``u(i)`` passed to an array ``x(n)``
+        (sequence association).  None when that cannot be worked out (then the whole array)."""
+        if fsym is None or fsym.rank == 0 or not fsym.dims:
+            return None
+        sym = self.r.scope.lookup(E.base_name(a))
+        if sym is None or sym.rank != 1:
+            return None
+        size = self.formal_size(site, fsym)
+        if size is None:
+            return None
+        if isinstance(a, E.Name):
+            lo = sym.dims[0].lo if sym.dims[0].lo is not None else B.ONE
+        elif isinstance(a, E.Index) and len(a.subs) == 1 and not isinstance(a.subs[0], E.Slice):
+            lo = a.subs[0]
+        else:
+            return None
+        return E.Index(a.name, (E.Slice(lo, B.simplify_linear(B.sub(B.add(lo, size), B.ONE))),))
+
+    def formal_size(self, site: CallSite, fsym) -> E.Expr | None:
+        """Number of elements of an explicit-shape dummy array, in the caller's terms."""
+        from fadj.ir.consts import try_int
+        callee = site.callee
+        actuals = map_actuals(site)
+        total: E.Expr | None = None
+        for d in fsym.dims:
+            if d.kind != "explicit" or d.hi is None:
+                return None
+            parts = []
+            for bound in (d.lo, d.hi):
+                if bound is None:
+                    parts.append(B.ONE)
+                    continue
+                e = _subst_formals(bound, callee, actuals, self.r)
+                if e is None:
+                    return None
+                parts.append(e)
+            extent = B.simplify_linear(B.add(B.sub(parts[1], parts[0]), B.ONE))
+            c = try_int(extent, self.typer.param_lookup)
+            if c is not None:
+                extent = B.lit(c)
+            total = extent if total is None else B.mul(E.Paren(total) if not isinstance(total, (E.Name, E.IntLit)) else total,
+                                                      E.Paren(extent) if not isinstance(extent, (E.Name, E.IntLit)) else extent)
+        return total
 
     def whole(self, name: str, near: E.Expr | None = None) -> E.Expr:
         sym = self.r.scope.lookup(name)
@@ -753,6 +800,38 @@ class Reverser:
             if self.ctx.site_active(site) and vid in self.eff.call_effects(site)[1]:
                 return True
         return False
+
+
+def _subst_formals(e: E.Expr, callee: Routine, actuals: dict, caller: Routine) -> E.Expr | None:
+    """A callee's bound expression rewritten with the caller's actual arguments (None if impossible)."""
+    from fadj.ir.consts import try_int
+    t = type(e)
+    if t in (E.IntLit,):
+        return e
+    if t is E.Name:
+        s = callee.scope.lookup(e.name)
+        if s is not None and s.is_arg:
+            a = actuals.get(e.name)
+            if a is None or not isinstance(a, (E.Name, E.IntLit, E.Index)):
+                return None
+            if isinstance(a, E.Index) and any(isinstance(x, E.Slice) for x in a.subs):
+                return None
+            return a
+        if s is not None and s.parameter:
+            v = try_int(e, lambda n: callee.scope.lookup(n).init if callee.scope.lookup(n) is not None
+                        and callee.scope.lookup(n).parameter else None)
+            return B.lit(v) if v is not None else None
+        return None
+    if t is E.BinOp and e.op in ("+", "-", "*"):
+        a = _subst_formals(e.left, callee, actuals, caller)
+        b = _subst_formals(e.right, callee, actuals, caller)
+        if a is None or b is None:
+            return None
+        return E.BinOp(e.op, E.Paren(a) if isinstance(a, E.BinOp) else a, E.Paren(b) if isinstance(b, E.BinOp) else b)
+    if t is E.Paren:
+        inner = _subst_formals(e.inner, callee, actuals, caller)
+        return E.Paren(inner) if inner is not None else None
+    return None
 
 
 def _short(st: S.Assign) -> str:

@@ -15,6 +15,10 @@ from fadj.backend.emit import derivative_files
 from fadj.frontend.load import load_program
 
 
+#: "both" puts the tangent and the reverse routines into one library (used by ``fadj check``)
+MODES = ("reverse", "tangent", "both")
+
+
 @dataclass
 class Result:
     outdir: Path
@@ -29,18 +33,25 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
     opts = opts or CheckpointOptions()
     prog = load_program(list(sources))
     ctx = prepare(prog, head, parse_names(vars_) or None, parse_names(outvars) or None, opts, mode)
-    if mode == "reverse":
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    routines = []
+    if mode in ("tangent", "both"):
+        from fadj.ad.tangent import tangent_routines
+        routines += tangent_routines(ctx)
+    if mode in ("reverse", "both"):
         need = ctx.needed_versions()
-        routines = []
         for r in prog.order:
             for v in ("b", "fwd", "bwd"):
                 if v in need.get(r, ()):
                     routines.append(ctx.reverser(r).routine(v))
-        files = derivative_files(prog, routines, ctx.needed_module_globals, "b", "reverse")
+    if mode == "both":
+        # one library with both: one <stem>_diff.f90 per source, one m_diff holding _d, _b, vd and vb
+        files = derivative_files(prog, routines, ctx.needed_module_globals, "diff", "tangent and reverse",
+                                 var_suffixes=("d", "b"))
     else:
-        from fadj.ad.tangent import tangent_routines
-        routines = tangent_routines(ctx)
-        files = derivative_files(prog, routines, ctx.needed_module_globals, "d", "tangent")
+        sfx = "b" if mode == "reverse" else "d"
+        files = derivative_files(prog, routines, ctx.needed_module_globals, sfx, mode)
     write_outdir(outdir, prog, files)
     if build:
         run_make(outdir, fflags)

@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("differentiate", help="generate derivative code",
                        epilog=EXAMPLES["differentiate"], formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_head_args(d)
-    d.add_argument("--mode", choices=["reverse", "tangent"], default="reverse")
+    d.add_argument("--mode", choices=["reverse", "tangent", "both"], default="reverse",
+                   help="reverse (foo_b), tangent (foo_d), or both in one library (<stem>_diff.f90)")
     d.add_argument("-o", "--output", default="fadj_out", metavar="OUTDIR", help="output folder (default ./fadj_out)")
     d.add_argument("--nocheckpoint", action="store_true", help="split mode (no checkpoint) as the default for every call")
     d.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',

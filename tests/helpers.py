@@ -24,3 +24,63 @@ def compile_and_run(outdir: Path, driver_text: str, name: str = "drv", env: dict
     e = dict(os.environ, **(env or {}))
     p = subprocess.run([str(exe)], capture_output=True, text=True, check=True, cwd=outdir, env=e)
     return p.stdout
+
+
+FD_DRIVER = """\
+program fd_driver
+  implicit none
+  integer, parameter :: n = {n}
+  real(8) :: x(n), x0(n), xb(n), f, f0, fb, fp, fm, h, g, emax
+  integer :: i, k
+  emax = 0
+  do k = 1, {ncases}
+    call init(k, x0)
+    x = x0
+    call {head}(x, n, f0)
+    x = x0
+    xb = 0
+    fb = 1
+    call {head}_b(x, xb, n, f, fb)
+    emax = max(emax, abs(f - f0)/max(abs(f0), 1d-300))
+    do i = 1, n
+      h = 1d-5*max(1d0, abs(x0(i)))
+      x = x0
+      x(i) = x0(i) + h
+      call {head}(x, n, fp)
+      x(i) = x0(i) - h
+      call {head}(x, n, fm)
+      g = (fp - fm)/(2*h)
+      emax = max(emax, abs(g - xb(i))/max(abs(g), 1d-2))
+    end do
+  end do
+  print '(a, es12.4)', 'maxerr ', emax
+contains
+  subroutine init(k, x)
+    integer, intent(in) :: k
+    real(8), intent(out) :: x(n)
+    integer :: i
+{init}
+  end subroutine init
+end program fd_driver
+"""
+
+
+def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: list[str] | None = None,
+             suffix: str = ".f90", args: tuple = ()) -> float:
+    """Differentiate ``head(x, n, f)``, build, and compare x's adjoint with central differences
+    for each input case (Fortran statements setting x, given k = 1, 2, ...). Returns the max
+    relative error (normalised by max(|g|, 1e-2))."""
+    from fadj.api import differentiate
+    from fadj.backend.build import run_make
+    from fadj.ad.plan import CheckpointOptions
+    src = tmp_path / f"src{suffix}"
+    src.write_text(source)
+    out = tmp_path / "out"
+    opts = CheckpointOptions(nocheckpoint="--nocheckpoint" in args)
+    differentiate([str(src)], head, "x", "f", outdir=out, opts=opts)
+    run_make(out)
+    init = init or ["    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do"]
+    body = "\n".join(f"    if (k == {k}) then\n{text}\n    end if" for k, text in enumerate(init, start=1))
+    text = compile_and_run(out, FD_DRIVER.format(n=n, ncases=len(init), head=head, init=body))
+    import re
+    return float(re.search(r"maxerr\s+(\S+)", text).group(1))

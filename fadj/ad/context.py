@@ -20,6 +20,8 @@ from fadj.ir.program import Program, Routine
 from fadj.ir.symbols import Symbol
 from fadj.ir.typing import Typer
 from fadj.passes.hoist_calls import hoist_calls
+from fadj.passes.flatten_gotos import flatten_gotos
+from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
 
 
@@ -130,7 +132,10 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
             continue
         typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n))
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, opts.externals), typer)
-        structure_returns(r)
+        flat = flatten_gotos(r)
+        structure_jumps(r)
+        if not flat:
+            structure_returns(r)
         r._normalised = True  # type: ignore[attr-defined]
     cg = build_callgraph(prog, all_routines, opts.externals)
     routines = cg.reachable(head)

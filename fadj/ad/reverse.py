@@ -99,8 +99,8 @@ class Reverser:
         def kills(n: Node) -> frozenset:
             return self.eff.node_effects(r, n)[2]
 
-        def loop_var(n: Node) -> str:
-            return var_id(r, n.stmt.var)
+        def loop_var(n: Node) -> str | None:
+            return var_id(r, n.stmt.var) if isinstance(n.stmt, S.Do) else None
 
         push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var)
         return Sweep(cfg, push_sets, req_in, req_end)
@@ -224,6 +224,57 @@ class Reverser:
             raise UnsupportedError(st.loc, f"reverse mode does not support {type(st).__name__.upper()} statements yet")
         return method(st, sw)
 
+    def blocks(self, stmts: list[S.Stmt], sw: Sweep) -> tuple[list[S.Stmt], list[S.Stmt]]:
+        """Reversal of unstructured code (after ``flatten_gotos``): basic blocks record their id.
+
+        Forward sweep: the code as it is (labels and jumps), each block pushing its number
+        when it ends; a 0 first marks the start.  Backward sweep: pop a number, run that
+        block's adjoint, until 0.
+        """
+        targets = {l for s_ in S.walk_stmts(stmts) for l in _jump_labels(s_)}
+        blocks: list[list[S.Stmt]] = [[]]
+        for st in stmts:
+            if st.label is not None and st.label in targets and blocks[-1]:
+                blocks.append([])
+            blocks[-1].append(st)
+            if _ends_block(st):
+                blocks.append([])
+        blocks = [b for b in blocks if b]
+        bid = E.Name(self.ds.int_temp("ad_block"))
+        fwd: list[S.Stmt] = [push(B.ZERO)]
+        cases = []
+        for k, blk in enumerate(blocks, start=1):
+            head_label = blk[0].label
+            parts = []
+            b_all: list[S.Stmt] = []
+            for i, st in enumerate(blk):
+                f, b = self.stmt(st, sw)
+                if i == 0 and head_label:
+                    f = [_unlabelled(x) if x.label == head_label else x for x in f]
+                parts.append(f)
+                b_all = b + b_all
+            # only blocks with adjoint work are recorded: the others need nothing in the backward sweep
+            mark = [push(E.IntLit(str(k)))] if b_all else []
+            f_all: list[S.Stmt] = [S.Continue(label=head_label)] if head_label else []
+            for i, f in enumerate(parts):
+                if i == len(parts) - 1 and _ends_block(blk[-1]):
+                    f_all += mark
+                f_all += f
+            if not _ends_block(blk[-1]):
+                f_all += mark
+            fwd += f_all
+            if b_all:
+                cases.append(([E.IntLit(str(k))], b_all))
+        loop = S.DoWhile(None, [pop(bid), S.If([(E.BinOp("==", bid, B.ZERO), [S.Exit()])], logical_if=True),
+                                S.SelectCase(bid, cases, None)])
+        return fwd, [loop]
+
+    def r_Goto(self, st, sw):
+        return [st], []
+
+    def r_ComputedGoto(self, st, sw):
+        return [st], []
+
     def pushed(self, st: S.Stmt, sw: Sweep) -> frozenset:
         n = sw.cfg.first.get(st)
         return sw.push.get(n, frozenset()) if n is not None else frozenset()
@@ -236,9 +287,19 @@ class Reverser:
         return [st], []
 
     def r_Return(self, st, sw):
-        return [st], []
+        """RETURN ends the forward sweep only: it jumps to where the backward sweep starts."""
+        if not hasattr(self, "_end_label"):
+            labels = {int(x.label) for x in S.walk_stmts(self.r.body) if x.label and x.label.isdigit()}
+            n = 99990
+            while n in labels:
+                n -= 1
+            self._end_label = str(n)
+        return [S.Goto(self._end_label, loc=st.loc, label=st.label)], []
 
     def r_Stop(self, st, sw):
+        return [st], []
+
+    def r_Exit(self, st, sw):
         return [st], []
 
     def r_Raw(self, st: S.Raw, sw):
@@ -380,7 +441,17 @@ class Reverser:
         if push_var:
             fwd.append(push(var))
             after.append(pop(var))
-        if self.bounds_recomputable(st):
+        if _leaves_early(st.body):
+            # the loop may stop early (EXIT): count the iterations it really ran
+            cnt = E.Name(self.ds.int_temp("ad_count"))
+            frm = E.Name(self.ds.int_temp("ad_from", vtype))
+            fwd += [S.Assign(cnt, B.ZERO), S.Assign(frm, st.start),
+                    S.Do(st.var, frm, st.end, st.step, [S.Assign(cnt, B.add(cnt, B.ONE))] + fbody,
+                         construct_name=st.construct_name, label=st.label, loc=st.loc),
+                    push(cnt), push(frm)]
+            last = B.add(frm, B.mul(E.Paren(B.sub(cnt, B.ONE)), step))
+            bwd += [pop(frm), pop(cnt), S.Do(st.var, last, frm, B.neg(step), bbody, loc=st.loc)]
+        elif self.bounds_recomputable(st):
             fwd.append(S.Do(st.var, st.start, st.end, st.step, fbody, construct_name=st.construct_name,
                             label=st.label, loc=st.loc))
             if B.int_value(step) == 1:
@@ -404,8 +475,6 @@ class Reverser:
         return fwd, bwd + after
 
     def r_DoWhile(self, st: S.DoWhile, sw):
-        if st.cond is None:
-            raise UnsupportedError(st.loc, "DO loops without control (ended by EXIT) are not supported yet in reverse mode")
         fbody, bbody = self.body(st.body, sw)
         if not bbody:
             return [S.DoWhile(st.cond, fbody, construct_name=st.construct_name, label=st.label, loc=st.loc)], []
@@ -720,8 +789,15 @@ class Reverser:
     def routine(self, version: str) -> DerivRoutine:
         """The derivative routine: version 'b' (joint), 'fwd' or 'bwd' (split halves)."""
         if not hasattr(self, "_sweeps"):
-            self._sweeps = self.body(self.r.body, self.main)
+            if getattr(self.r, "_blocks_mode", False):
+                self._sweeps = self.blocks(self.r.body, self.main)
+            else:
+                self._sweeps = self.body(self.r.body, self.main)
         fwd, bwd = self._sweeps
+        if hasattr(self, "_end_label") and version != "fwd":
+            fwd = fwd + [S.Continue(label=self._end_label)]
+        elif hasattr(self, "_end_label"):
+            fwd = fwd + [S.Continue(label=self._end_label)]
         r = self.r
         is_head = r is self.ctx.head
         active_f = set(self.act.active_formals(r))
@@ -786,20 +862,64 @@ class Reverser:
         return out
 
     def preserve_outputs(self) -> tuple[list[S.Stmt], list[S.Stmt]]:
-        """The head's ``_b`` returns the primal outputs: save what the backward sweep overwrites."""
+        """The head's ``_b`` returns the primal outputs: copy what the backward sweep overwrites.
+
+        Copies go to local variables, not to the stack: the backward sweep starts by popping
+        what the forward sweep pushed last.
+        """
         summ = self.eff.summary(self.r)
-        refs = []
+        save, restore = [], []
         for vid in sorted(summ.writes):
             if vid in self.restored or self._call_clobbers(vid):
                 ref = self.ref_for_id(vid) if is_global_id(vid) else self.whole(vid)
-                refs.append(ref)
-        return [push(x) for x in refs], [pop(x) for x in reversed(refs)]
+                sym = self.r.scope.lookup(ref.name) if isinstance(ref, E.Name) else None
+                if sym is None:
+                    continue
+                keep = E.Name(self.ds.like(f"ad_save_{ref.name}", sym))
+                save.append(S.Assign(keep, ref))
+                restore.append(S.Assign(ref, keep))
+        return save, restore
 
     def _call_clobbers(self, vid: str) -> bool:
         for site in self.cg.sites.get(self.r, []):
             if self.ctx.site_active(site) and vid in self.eff.call_effects(site)[1]:
                 return True
         return False
+
+
+def _jump_labels(st: S.Stmt) -> list[str]:
+    if isinstance(st, S.Goto):
+        return [st.target]
+    if isinstance(st, (S.ComputedGoto, S.ArithmeticIf)):
+        return list(st.targets)
+    return []
+
+
+def _ends_block(st: S.Stmt) -> bool:
+    """A statement after which control may not fall through to the next one."""
+    if isinstance(st, (S.Goto, S.ComputedGoto, S.ArithmeticIf, S.Return, S.Stop)):
+        return True
+    if isinstance(st, S.If) and any(isinstance(x, (S.Goto, S.ComputedGoto, S.Return, S.Stop))
+                                    for x in S.walk_stmts([y for b in st.bodies() for y in b])):
+        return True
+    return False
+
+
+def _unlabelled(st: S.Stmt) -> S.Stmt:
+    import copy
+    c = copy.copy(st)
+    c.label = None
+    return c
+
+
+def _leaves_early(body: list[S.Stmt]) -> bool:
+    """Whether a loop body (normalised by structure_jumps) may EXIT its loop."""
+    for st in body:
+        if isinstance(st, S.Exit):
+            return True
+        if isinstance(st, (S.If, S.SelectCase)) and any(_leaves_early(b) for b in st.bodies()):
+            return True
+    return False
 
 
 def _subst_formals(e: E.Expr, callee: Routine, actuals: dict, caller: Routine) -> E.Expr | None:

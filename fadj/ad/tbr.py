@@ -41,10 +41,9 @@ def run_tbr(cfg: CFG, defs: NodeSet, kills: NodeSet, uses_bwd: NodeSet,
 
     def transfer(n: Node, req_in: frozenset) -> frozenset:
         k = n.kind
-        if k == "do_incr":
-            return req_in - {loop_var(n)}
-        if k == "do_exit":
-            return req_in - {loop_var(n)}
+        if k in ("do_incr", "do_exit"):
+            v = loop_var(n)
+            return req_in - {v} if v is not None else req_in
         if k == "do_init":
             need = req_in | uses_bwd(n)
             return need - {loop_var(n)}

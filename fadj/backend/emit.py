@@ -74,8 +74,13 @@ class DiffModule:
 
 
 def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals: dict[str, set[str]],
-                     suffix: str, mode: str) -> dict[str, str]:
-    """{file name: text} of the derivative sources, one per primal source file."""
+                     suffix: str, mode: str, var_suffixes: tuple[str, ...] | None = None) -> dict[str, str]:
+    """{file name: text} of the derivative sources, one per primal source file.
+
+    ``suffix`` names the files (``cost_b.f90``); ``var_suffixes`` (default: ``suffix``)
+    the derivatives of module variables declared in ``m_diff``: both ``vd`` and ``vb``
+    when one library holds tangent and reverse routines.
+    """
     by_file: dict[str, tuple[list[DiffModule], list[str]]] = {}
     modules: dict[str, DiffModule] = {}
     order: list[str] = []
@@ -94,10 +99,11 @@ def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals
             file_of(m.source.path)[0].append(dm)
             for vname in sorted(module_globals.get(mname, ())):
                 sym = m.scope.local(vname)
-                if sym is not None:
-                    d = sym.copy(name=vname + suffix, parameter=False, init=None, save=False, intent=None,
-                                 is_arg=False, module=None, target=False, pointer=False)
-                    dm.decls.append(declaration(d))
+                for sfx in var_suffixes or (suffix,):
+                    if sym is not None:
+                        d = sym.copy(name=vname + sfx, parameter=False, init=None, save=False, intent=None,
+                                     is_arg=False, module=None, target=False, pointer=False)
+                        dm.decls.append(declaration(d))
         return modules[mname]
 
     for mname in sorted(module_globals):

@@ -50,34 +50,45 @@ contains
   end subroutine set_velocity
 
   ! Flux-form limited upwind advection of c by (u, v), forward Euler.
+  ! The y stencils read a local copy ch of c with two rows of mirror ghost
+  ! cells beyond each wall (zero-gradient condition).
   subroutine advect(c, u, v, nx, ny, dt)
     integer, intent(in) :: nx, ny
     double precision, intent(inout) :: c(nx, ny)
     double precision, intent(in) :: u(nx, ny), v(nx, 0:ny), dt
+    double precision :: ch(nx, -1:ny + 2)
     double precision :: fx(nx, ny), fy(nx, 0:ny)
-    integer :: i, j, im, ip, ipp, jm, jp, jpp
+    integer :: i, j, im, ip, ipp
 
+    ! halo copy
+    do j = 1, ny
+      do i = 1, nx
+        ch(i, j) = c(i, j)
+      end do
+    end do
+    do i = 1, nx
+      ch(i, 0) = c(i, 1)
+      ch(i, -1) = c(i, 2)
+      ch(i, ny + 1) = c(i, ny)
+      ch(i, ny + 2) = c(i, ny - 1)
+    end do
     ! x faces (periodic)
     do j = 1, ny
       do i = 1, nx
         im = mod(i + nx - 2, nx) + 1
         ip = mod(i, nx) + 1
         ipp = mod(i + 1, nx) + 1
-        call face_flux(c(im, j), c(i, j), c(ip, j), c(ipp, j), u(i, j), fx(i, j))
+        call face_flux(ch(im, j), ch(i, j), ch(ip, j), ch(ipp, j), u(i, j), fx(i, j))
       end do
     end do
-    ! y faces (walls: no flux through j = 0 and j = ny; one-sided
-    ! stencils next to the walls)
+    ! y faces (walls: no flux through j = 0 and j = ny)
     do i = 1, nx
       fy(i, 0) = 0.0d0
       fy(i, ny) = 0.0d0
     end do
     do j = 1, ny - 1
-      jm = max(j - 1, 1)
-      jp = j + 1
-      jpp = min(j + 2, ny)
       do i = 1, nx
-        call face_flux(c(i, jm), c(i, j), c(i, jp), c(i, jpp), v(i, j), fy(i, j))
+        call face_flux(ch(i, j - 1), ch(i, j), ch(i, j + 1), ch(i, j + 2), v(i, j), fy(i, j))
       end do
     end do
     ! conservative update

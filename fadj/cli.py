@@ -14,6 +14,8 @@ from fadj.errors import CheckFailed, FadjError
 EXAMPLES = {
     "differentiate": "example:\n  fadj differentiate cost.f helper.f --head cost --vars x --outvars f -o out\n"
                      "  make -C out && gfortran -I out driver.f90 -L out -ladjoint",
+    "check": "example:\n  fadj check cost.f helper.f --head cost --vars x --outvars f --size n=40 -o chk\n"
+             "  (exit status 0: all tests pass, 1: a derivative is wrong; the driver stays in chk/check_driver.f90)",
 }
 
 
@@ -47,6 +49,29 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',
                    help="split mode for every call to the listed routines")
     d.add_argument("--build", action="store_true", help="also run make in OUTDIR")
+    c = sub.add_parser("check", help="check the derivatives against finite differences and each other",
+                       epilog=EXAMPLES["check"], formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_head_args(c)
+    c.add_argument("--mode", choices=["reverse", "tangent", "both"], default="both",
+                   help="which derivatives to check (default both: adds the dot-product test)")
+    c.add_argument("-o", "--output", default="fadj_check", metavar="OUTDIR",
+                   help="output folder, keeps check_driver.f90 (default ./fadj_check)")
+    c.add_argument("--size", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
+                   help="value of an integer/logical argument (n=40), or extents of an array argument (x=4x5)")
+    c.add_argument("--range", action="extend", nargs="+", default=[], metavar="NAME=LO:HI",
+                   help="interval of the pseudo-random values of a real argument (default 0.5:1.5)")
+    c.add_argument("--seed", type=int, default=1, help="seed of the inputs and directions (default 1)")
+    c.add_argument("--init", default=None, metavar="NAME",
+                   help="a subroutine of the sources, with the head's arguments, that sets the inputs")
+    c.add_argument("--tol", type=float, default=1e-6, help="finite-difference tolerance (default 1e-6)")
+    c.add_argument("--directions", type=int, default=3, metavar="N", help="random directions (default 3)")
+    c.add_argument("--link", nargs="+", default=[], metavar="FILE",
+                   help="extra sources or objects for the driver build (e.g. NAME_d/NAME_b of --external routines)")
+    c.add_argument("--nocheckpoint", action="store_true", help="split mode (no checkpoint) as the default for every call")
+    c.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',
+                   help="split mode for every call to the listed routines")
+    c.add_argument("--no-generate", action="store_true",
+                   help="rebuild and rerun the driver already in OUTDIR (after editing it or the generated code)")
     return p
 
 
@@ -84,6 +109,18 @@ def _dispatch(args) -> int:
         for note in res.notes:
             print(note)
         print(f"fadj: wrote {', '.join(res.files)} and the runtime to {res.outdir}/ (build: make -C {res.outdir})")
+        return 0
+    if args.command == "check":
+        from fadj.ad.plan import CheckpointOptions
+        from fadj.tools.check import CheckOptions, run_check
+        opts = CheckOptions(args.sources, args.head, args.vars, args.outvars, args.mode, args.output,
+                            sizes=args.size, ranges=args.range, seed=args.seed, init=args.init, tol=args.tol,
+                            ndir=args.directions, link=args.link, generate=not args.no_generate,
+                            checkpoint=CheckpointOptions(nocheckpoint=args.nocheckpoint,
+                                                         nocheckpoint_routines=_names(args.nocheckpoint_routines),
+                                                         externals=_names(args.external)))
+        rep = run_check(opts, echo=print)
+        print(rep.summary())
         return 0
     raise AssertionError(args.command)
 

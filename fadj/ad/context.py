@@ -126,17 +126,7 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
         known = ", ".join(sorted(prog.routines)) or "none"
         raise NameErr(None, f"unknown head routine '{head_name}' (routines in the sources: {known})")
     all_routines = list(prog.order)
-    # normalise every routine once
-    for r in all_routines:
-        if getattr(r, "_normalised", False):
-            continue
-        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n))
-        hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, opts.externals), typer)
-        flat = flatten_gotos(r)
-        structure_jumps(r)
-        if not flat:
-            structure_returns(r)
-        r._normalised = True  # type: ignore[attr-defined]
+    normalise(prog, opts.externals)
     cg = build_callgraph(prog, all_routines, opts.externals)
     routines = cg.reachable(head)
     check_missing(cg, routines, opts.externals)
@@ -151,6 +141,24 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
             if blk not in ctx.common_layouts:
                 ctx.common_layouts[blk] = (r, members)
     return ctx
+
+
+def normalise(prog: Program, externals: set[str]) -> None:
+    """Run the normalising passes on every routine, once (routines are marked).
+
+    Public so that tools needing the call graph without a head (``fadj callgraph``,
+    ``fadj directives list``) see exactly the call sites the engines see.
+    """
+    for r in prog.order:
+        if getattr(r, "_normalised", False):
+            continue
+        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n))
+        hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
+        flat = flatten_gotos(r)
+        structure_jumps(r)
+        if not flat:
+            structure_returns(r)
+        r._normalised = True  # type: ignore[attr-defined]
 
 
 def _is_user_function(prog: Program, r: Routine, name: str, externals: set[str]) -> bool:

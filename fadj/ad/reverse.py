@@ -93,6 +93,8 @@ class Reverser:
         r = self.r
 
         def defs(n: Node) -> frozenset:
+            if isinstance(n.stmt, S.Allocate) and not n.stmt.deallocate and n.kind == "stmt":
+                return frozenset()     # a fresh allocation overwrites nothing anyone needs
             d = self.eff.node_effects(r, n)[1]
             return frozenset(v for v in d if self._restorable(v))
 
@@ -308,9 +310,59 @@ class Reverser:
         return [push(x) for x in refs] + [st], [pop(x) for x in reversed(refs)]
 
     def r_Allocate(self, st: S.Allocate, sw):
-        if any(self.active_ref(i) for i in st.items):
-            raise UnsupportedError(st.loc, "ALLOCATE/DEALLOCATE of active arrays is not supported yet")
-        return [st], []
+        """ALLOCATE gives an active array its adjoint (zeroed); the backward sweep frees both.
+        DEALLOCATE saves the bounds (and the values, if TBR says they are needed) so that the
+        backward sweep can re-create the array, with a zero adjoint, where it was freed."""
+        pushed = self.pushed(st, sw)
+        fwd: list[S.Stmt] = []
+        bwd: list[S.Stmt] = []
+        after: list[S.Stmt] = []
+        for item in st.items:
+            name = E.base_name(item)
+            sym = self.r.scope.lookup(name)
+            if sym is None or not sym.dims:
+                continue
+            a = E.Name(name)
+            active = self.active_ref(a)
+            ab = E.Name(self.ds.dname(name)) if active else None
+            rank = len(sym.dims)
+            if st.deallocate:
+                los = [E.Name(self.ds.int_temp(f"ad_lb{k}")) for k in range(1, rank + 1)]
+                his = [E.Name(self.ds.int_temp(f"ad_ub{k}")) for k in range(1, rank + 1)]
+                if var_id(self.r, name) in pushed:
+                    fwd.append(push(a))        # values first: the bounds are popped first
+                    self.restored.add(var_id(self.r, name))
+                for k in range(rank):
+                    fwd.append(push(E.Call("lbound", (a, E.IntLit(str(k + 1))))))
+                    fwd.append(push(E.Call("ubound", (a, E.IntLit(str(k + 1))))))
+                shape = tuple(E.Slice(lo, hi) for lo, hi in zip(los, his))
+                redo = [S.Allocate([E.Index(name, shape)])]
+                if var_id(self.r, name) in pushed:
+                    redo.append(pop(a))
+                if active:
+                    after.append(S.Allocate([ab], deallocate=True))
+                    redo += [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))]
+                pops = []
+                for k in reversed(range(rank)):
+                    pops += [pop(his[k]), pop(los[k])]
+                bwd = pops + redo + bwd
+            else:
+                if active:
+                    shape = tuple(E.Slice(E.Call("lbound", (a, E.IntLit(str(k)))), E.Call("ubound", (a, E.IntLit(str(k)))))
+                                  for k in range(1, rank + 1))
+                    alloc = [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))]
+                    if sym.is_arg or sym.is_global:
+                        alloc = [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))), [S.Allocate([E.Index(ab.name, shape)])])]),
+                                 S.Assign(ab, self.zero_of(sym))]
+                    after += alloc
+                    if not (sym.is_arg or sym.is_global):
+                        bwd.append(S.Allocate([ab], deallocate=True))
+                bwd.append(S.Allocate([a], deallocate=True))
+        return fwd + [st] + after, bwd
+
+    def zero_of(self, sym) -> E.Expr:
+        kind = max(8, sym.type.kind) if sym.type is not None else 8
+        return E.RealLit(f"0.0_{kind}")
 
     def r_Assign(self, st: S.Assign, sw):
         site = self.cg.site_of.get(st)
@@ -843,8 +895,8 @@ class Reverser:
                 continue
             if self.r.is_function and name == self.r.result:
                 continue
-            if self.r.scope.local(name) is None:
-                continue
+            if self.r.scope.local(name) is None or sym.allocatable or sym.pointer:
+                continue     # allocatable adjoints are zeroed when they are allocated
             kind = max(8, sym.type.kind) if sym.type else 8
             out.append(S.Assign(E.Name(dn), E.RealLit(f"0.0_{kind}")))
         return out

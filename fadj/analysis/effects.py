@@ -204,7 +204,8 @@ class Effects:
             for it in st.items:
                 used |= subscript_names(it)
                 defs.add(E.base_name(it))
-            return frozenset(self._ids(r, used)), frozenset(self._ids(r, defs)), frozenset()
+            d = frozenset(self._ids(r, defs))
+            return frozenset(self._ids(r, used)), d, d
         if isinstance(st, S.Where):
             return self.body_effects(r, [st])
         if isinstance(st, (S.ComputedGoto,)):

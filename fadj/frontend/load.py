@@ -286,15 +286,14 @@ class _Loader:
         r.data = decl.verbatim
         r.equivalences = decl.equivalences
         r.has_implicit_none = decl.has_implicit_none
-        if decl.stmt_functions:
-            _, loc = decl.stmt_functions[0]
-            raise UnsupportedError(loc, "statement functions are not supported yet")
         execp = next((c for c in node.content if isinstance(c, F.Execution_Part)), None)
         body_nodes = list(decl.trailing_comments) + (list(execp.content) if execp is not None else [])
         end = node.content[-1]
         r.end_loc = _loc(end, src)
         bl = BodyLowerer(src.path, src.fixed_form, ex)
         r.body = bl.block(body_nodes, r.end_loc)
+        if bl.stmt_functions:
+            _inline_stmt_functions(r, bl.stmt_functions)
         for st in S.walk_stmts(r.body):
             for d in st.directives:
                 self.consumed.add((d.loc.file, d.loc.line))
@@ -304,6 +303,31 @@ class _Loader:
         _declare_used_names(r)
         for iu in r._internal_units:  # type: ignore[attr-defined]
             self.lower_routine(iu)
+
+
+def _inline_stmt_functions(r: Routine, funcs: dict) -> None:
+    """Replace references to statement functions by their (parenthesised) definitions."""
+    from fadj.ir.visit import map_exprs
+
+    def expand(e: E.Expr) -> E.Expr:
+        if isinstance(e, E.Call) and e.name in funcs:
+            params, body = funcs[e.name]
+            if len(params) != len(e.args):
+                raise UnsupportedError(r.loc, f"statement function '{e.name}' called with {len(e.args)} arguments")
+            binding = {p: (a if isinstance(a, (E.Name, E.IntLit, E.RealLit, E.Paren)) else E.Paren(a))
+                       for p, a in zip(params, e.args)}
+            return E.Paren(E.transform(body, lambda n: binding.get(n.name, n) if isinstance(n, E.Name) else n))
+        return e
+
+    # definitions may use earlier statement functions
+    for name in list(funcs):
+        params, body = funcs[name]
+        funcs[name] = (params, E.transform(body, expand))
+    map_exprs(r.body, lambda e: E.transform(e, expand))
+    for name in funcs:
+        s = r.scope.local(name)
+        if s is not None:
+            s.procedure = False
 
 
 def _is_array(scope: Scope, name: str) -> bool:

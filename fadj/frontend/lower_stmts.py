@@ -43,10 +43,17 @@ class BodyLowerer:
         self.fixed_form = fixed_form
         self.ex = exprs
         self.pending: list[S.Directive] = []
+        self.stmt_functions: dict[str, tuple[list[str], E.Expr]] = {}
+        self.seen_exec = False
 
     # -- helpers -------------------------------------------------------------
     def loc(self, node) -> Loc:
         item = getattr(node, "item", None)
+        if item is None and getattr(node, "content", None):
+            # A construct (block DO, IF, SELECT CASE, WHERE) has no item of its own: its line is
+            # that of its opening statement (without this, it got the previous statement's line).
+            head = next((c for c in node.content if not isinstance(c, F.Comment)), None)
+            item = getattr(head, "item", None)
         span = getattr(item, "span", None) if item is not None else None
         line = span[0] if span else self.ex.loc.line
         return Loc(self.path, line)
@@ -158,6 +165,7 @@ class BodyLowerer:
             st = handler(self, node, loc)
         if st is None:
             return None
+        self.seen_exec = True
         st.loc = st.loc or loc
         lab = self.label_of(node)
         if lab is not None and st.label is None:
@@ -169,7 +177,11 @@ class BodyLowerer:
         lhs = self.expr(node.items[0], loc)
         rhs = self.expr(node.items[2], loc)
         if isinstance(lhs, E.Call):
-            raise UnsupportedError(loc, f"statement function or assignment to undeclared array '{lhs.name}'")
+            if not self.seen_exec and all(isinstance(a, E.Name) for a in lhs.args):
+                # a statement function  f(a, b) = expr : inlined where it is used
+                self.stmt_functions[lhs.name] = ([a.name for a in lhs.args], rhs)
+                return None
+            raise UnsupportedError(loc, f"assignment to '{lhs.name}', which is not declared as an array")
         return S.Assign(lhs, rhs, loc=loc)
 
     def call(self, node, loc):

@@ -230,3 +230,43 @@ def strip_parens(e: Expr) -> Expr:
     while isinstance(e, Paren):
         e = e.inner
     return e
+
+
+def rebuild(e: Expr, kids: list[Expr]) -> Expr:
+    """A copy of ``e`` with new children (in ``children()`` order)."""
+    t = type(e)
+    if t is BinOp:
+        return BinOp(e.op, kids[0], kids[1])
+    if t is UnOp:
+        return UnOp(e.op, kids[0])
+    if t is Paren:
+        return Paren(kids[0])
+    if t is Index:
+        return Index(e.name, tuple(kids))
+    if t is Keyword:
+        return Keyword(e.key, kids[0])
+    if t is Call:
+        return Call(e.name, tuple(kids))
+    if t is Slice:
+        it = iter(kids)
+        return Slice(next(it) if e.lo is not None else None, next(it) if e.hi is not None else None,
+                       next(it) if e.step is not None else None)
+    if t is ArrayCtor:
+        return ArrayCtor(tuple(kids))
+    if t is Component:
+        return Component(kids[0], e.comp, tuple(kids[1:]))
+    if t is ComplexLit:
+        return ComplexLit(kids[0], kids[1])
+    if t is ImpliedDo:
+        n = len(e.items)
+        return ImpliedDo(tuple(kids[:n]), e.var, kids[n], kids[n + 1], kids[n + 2] if e.step is not None else None)
+    return e
+
+
+def transform(e: Expr, fn) -> Expr:
+    """Bottom-up rewrite: ``fn`` sees each node with its children already rewritten and
+    returns a replacement (or the node itself)."""
+    kids = e.children()
+    if kids:
+        e = rebuild(e, [transform(k, fn) for k in kids])
+    return fn(e)

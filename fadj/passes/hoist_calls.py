@@ -55,7 +55,7 @@ class _Hoister:
         kids = e.children()
         if not kids:
             return e
-        return _rebuild(e, [self.expr(k, out, loc) for k in kids])
+        return E.rebuild(e, [self.expr(k, out, loc) for k in kids])
 
     def actual(self, a: E.Expr, out: list[S.Stmt], loc) -> E.Expr:
         """An actual argument: real expressions that are not references become temporaries."""
@@ -178,34 +178,6 @@ class _Hoister:
             pre[0].label, st.label = st.label, None
         out.extend(pre)
         out.append(st)
-
-
-def _rebuild(e: E.Expr, kids: list[E.Expr]) -> E.Expr:
-    t = type(e)
-    if t is E.BinOp:
-        return E.BinOp(e.op, kids[0], kids[1])
-    if t is E.UnOp:
-        return E.UnOp(e.op, kids[0])
-    if t is E.Paren:
-        return E.Paren(kids[0])
-    if t is E.Index:
-        return E.Index(e.name, tuple(kids))
-    if t is E.Keyword:
-        return E.Keyword(e.key, kids[0])
-    if t is E.Slice:
-        it = iter(kids)
-        return E.Slice(next(it) if e.lo is not None else None, next(it) if e.hi is not None else None,
-                       next(it) if e.step is not None else None)
-    if t is E.ArrayCtor:
-        return E.ArrayCtor(tuple(kids))
-    if t is E.Component:
-        return E.Component(kids[0], e.comp, tuple(kids[1:]))
-    if t is E.ComplexLit:
-        return E.ComplexLit(kids[0], kids[1])
-    if t is E.ImpliedDo:
-        n = len(e.items)
-        return E.ImpliedDo(tuple(kids[:n]), e.var, kids[n], kids[n + 1], kids[n + 2] if e.step is not None else None)
-    return e
 
 
 def hoist_calls(prog: Program, r: Routine, is_user_function, typer: Typer) -> None:

@@ -44,7 +44,6 @@ output projected on one output, and names the pair that disagrees most.
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -446,8 +445,9 @@ def build_driver(outdir: Path, link: list[str], fflags: str = "-O2") -> Path:
     for f in extra:
         if not Path(f).exists():
             raise FadjError(Loc(f), "no such file")
-    cmd = ["gfortran", *fflags.split(), "-I", str(outdir), str(drv), *extra, "-L", str(outdir), "-ladjoint",
-           "-o", str(exe)]
+    od = outdir.resolve()
+    cmd = ["gfortran", *fflags.split(), "-I", str(od), str(drv.resolve()), *extra, "-L", str(od), "-ladjoint",
+           "-o", str(exe.resolve())]
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=outdir)
     if p.returncode != 0:
         lines = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.strip()]
@@ -487,19 +487,13 @@ def run_check(opts: CheckOptions, echo=None) -> CheckReport:
 
 
 def _run(exe: Path, timeout: float, echo) -> str:
-    env = dict(os.environ)
-    env.setdefault("GFORTRAN_UNBUFFERED_PRECONNECTED", "y")
-    proc = subprocess.Popen([str(exe)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=exe.parent, env=env)
-    lines = []
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if echo is not None:
-                echo(line.rstrip("\n"))
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        lines.append(f"fadj: the check driver did not finish within {timeout:.0f} s\n")
-    return "".join(lines)
+        p = subprocess.run([str(exe.resolve())], capture_output=True, text=True, cwd=exe.parent, timeout=timeout)
+        out = p.stdout + p.stderr
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        out += f"fadj: the check driver did not finish within {timeout:.0f} s\n"
+    if echo is not None:
+        for line in out.splitlines():
+            echo(line)
+    return out

@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fadj.ad.plan import CheckpointOptions
@@ -30,6 +30,29 @@ class Example:
     outvars: list[str]
     driver: str | None
     description: str = ""
+    check: dict = field(default_factory=dict)   # the [check] table: sizes, ranges, init, sources
+
+    def check_args(self) -> list[str]:
+        """``fadj check`` arguments for this example (sources, head, vars, and its [check] table).
+
+        [check] keys: ``sizes = {n = 40}`` (--size), ``ranges = {kap = [6e-4, 1.4e-3]}``
+        (--range), ``init = "name"`` (--init), ``sources = ["init.f90"]`` (extra sources
+        that only the check needs, e.g. the --init routine).
+        """
+        c = self.check
+        args = [str(self.path / s) for s in self.sources + list(c.get("sources", []))]
+        args += ["--head", self.head]
+        if self.vars:
+            args += ["--vars", " ".join(self.vars)]
+        if self.outvars:
+            args += ["--outvars", " ".join(self.outvars)]
+        for k, v in c.get("sizes", {}).items():
+            args += ["--size", f"{k}={v}"]
+        for k, (lo, hi) in c.get("ranges", {}).items():
+            args += ["--range", f"{k}={lo!r}:{hi!r}"]
+        if c.get("init"):
+            args += ["--init", c["init"]]
+        return args
 
     @property
     def name(self) -> str:
@@ -41,7 +64,7 @@ def load_example(path: str | Path) -> Example:
     with open(path / "fadj.toml", "rb") as f:
         c = tomllib.load(f)
     return Example(path, list(c["sources"]), c["head"], list(c.get("vars", [])), list(c.get("outvars", [])),
-                   c.get("driver"), c.get("description", ""))
+                   c.get("driver"), c.get("description", ""), dict(c.get("check", {})))
 
 
 def all_examples(root: str | Path) -> list[Example]:

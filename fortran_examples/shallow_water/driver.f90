@@ -28,8 +28,9 @@ program driver
   !   eta0: 3e-10 at 1e-5; 1e-10 / 8e-9 at 1e-4 / 1e-3, 2e-9 at 1e-6
   !   dep:  8e-10 at 1e-5; 5e-9 / 5e-7 at 1e-4 / 1e-3 (truncation),
   !         2e-8 / 1e-7 at 1e-6 / 1e-7 (rounding)
-  !   directions (step hblk(1)): 1e-9 at 1e-5, 1e-7 at 1e-4
+  !   directions (step hdir): 1e-9 at 1e-5, 1e-7 at 1e-4
   double precision, parameter :: hblk(nblk) = (/ 1.0d-5, 1.0d-5 /)
+  double precision, parameter :: hdir = 1.0d-5
   character(len=6), parameter :: bname(nblk) = (/ 'eta0  ', 'dep   ' /)
   integer :: nx, ny, nsteps, ntot, ncomp, ndir
   integer :: boff(nblk + 1)
@@ -182,7 +183,7 @@ program driver
         d(i) = bscale(k)*(-1.0d0 + 2.0d0*lcg(seed))
       end do
     end do
-    h = hblk(1)
+    h = hdir
     xw = x + h*d
     call eval(xw, fp)
     xw = x - h*d

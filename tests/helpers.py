@@ -47,6 +47,7 @@ program fd_driver
       x = x0
       x(i) = x0(i) + h
       call {head}(x, n, fp)
+      x = x0
       x(i) = x0(i) - h
       call {head}(x, n, fm)
       g = (fp - fm)/(2*h)

@@ -21,6 +21,7 @@ from fadj.ir.symbols import Symbol
 from fadj.ir.typing import Typer
 from fadj.passes.hoist_calls import hoist_calls
 from fadj.passes.flatten_gotos import flatten_gotos
+from fadj.passes.lower_where import lower_where
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
 
@@ -154,6 +155,7 @@ def normalise(prog: Program, externals: set[str]) -> None:
             continue
         typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n))
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
+        lower_where(r, typer)
         flat = flatten_gotos(r)
         structure_jumps(r)
         if not flat:

@@ -127,11 +127,11 @@ class Reverser:
             if site is not None:
                 out = self._call_uses(site)
             elif isinstance(st, S.Assign) and self.active_ref(st.lhs):
-                names: set[str] = set(subscript_names(st.lhs))
-                for ref, p in self.partials(st):
-                    names |= ref_names(p)
-                    names |= subscript_names(ref)
-                out = self.ids(names)
+                out = self.ids(self._assign_uses(st))
+            elif isinstance(st, S.Where) and len(st.branches) == 1 and len(st.branches[0][1]) == 1:
+                mask, (asg,) = st.branches[0]
+                if isinstance(asg, S.Assign) and self.active_ref(asg.lhs):
+                    out = self.ids(self._assign_uses(asg) | ref_names(mask))
         elif n.kind == "do_init":
             if self.bounds_recomputable(st):
                 names = set()
@@ -143,6 +143,13 @@ class Reverser:
             out = self.upward_reads([st])
         self._uses_cache[n] = out
         return out
+
+    def _assign_uses(self, st: S.Assign) -> set[str]:
+        names: set[str] = set(subscript_names(st.lhs))
+        for ref, p in self.partials(st):
+            names |= ref_names(p)
+            names |= subscript_names(ref)
+        return names
 
     def push_uses(self, n: Node, pushed: frozenset) -> frozenset:
         st = n.stmt
@@ -380,8 +387,28 @@ class Reverser:
             bwd += self.adjoint_assign(st)
         return fwd, bwd
 
-    def adjoint_assign(self, st: S.Assign) -> list[S.Stmt]:
-        """Adjoint of ``v = e``:  for each active r in e: rb += de/dr * vb;  vb = 0."""
+    def r_Where(self, st: S.Where, sw):
+        """A single masked assignment (after lower_where): masked adjoint statements."""
+        if len(st.branches) != 1 or st.else_body is not None or len(st.branches[0][1]) != 1 \
+                or not isinstance(st.branches[0][1][0], S.Assign):
+            raise UnsupportedError(st.loc, "this WHERE form is not supported in reverse mode")
+        mask, (asg,) = st.branches[0]
+        fwd: list[S.Stmt] = []
+        bwd: list[S.Stmt] = []
+        lhs_id = var_id(self.r, E.base_name(asg.lhs))
+        if lhs_id in self.pushed(st, sw):
+            fwd.append(push(asg.lhs))
+            bwd.append(pop(asg.lhs))
+            self.restored.add(lhs_id)
+        fwd.append(st)
+        if self.active_ref(asg.lhs):
+            bwd += self.adjoint_assign(asg, mask)
+        return fwd, bwd
+
+    def adjoint_assign(self, st: S.Assign, mask: E.Expr | None = None) -> list[S.Stmt]:
+        """Adjoint of ``v = e``:  for each active r in e: rb += de/dr * vb;  vb = 0.
+
+        With a WHERE mask, array statements are masked and scalar increments sum over the mask."""
         lhs = st.lhs
         vb = self.ds.dref(lhs)
         parts = self.partials(st)
@@ -393,6 +420,16 @@ class Reverser:
         self_refs = [p for r_, p in parts if E.base_name(r_) == lhs_name]
         others = [(r_, p) for r_, p in parts if E.base_name(r_) != lhs_name]
         identical_only = all(r_ == lhs for r_, _ in parts if E.base_name(r_) == lhs_name)
+        if mask is not None:
+            t = self.lhs_type(lhs)
+            tmp = E.Name(self.ds.temp("tempb_a", t, rank))
+            out.append(S.Assign(tmp, vb))
+            out.append(S.Where([(mask, [S.Assign(vb, zero)])], None))
+            for r_, p in parts:
+                inc = self.increment(r_, p, tmp, rank, mask)
+                out.append(inc if isinstance(inc.rhs, E.BinOp) and self.typer.rank_of(r_) == 0
+                           else S.Where([(mask, [inc])], None))
+            return out
         if not self_refs:
             for r_, p in others:
                 out.append(self.increment(r_, p, vb, rank))
@@ -416,11 +453,12 @@ class Reverser:
         t = self.typer.type_of(lhs)
         return t if t is not None else TypeSpec("real", 8, double=True)
 
-    def increment(self, ref: E.Expr, partial: E.Expr, seed: E.Expr, stmt_rank: int) -> S.Stmt:
+    def increment(self, ref: E.Expr, partial: E.Expr, seed: E.Expr, stmt_rank: int,
+                  mask: E.Expr | None = None) -> S.Stmt:
         rb = self.ds.dref(ref)
         inc = B.mul(partial, seed)
         if stmt_rank > 0 and self.typer.rank_of(ref) == 0:
-            inc = E.Call("sum", (inc,))
+            inc = E.Call("sum", (inc, E.Keyword("mask", mask))) if mask is not None else E.Call("sum", (inc,))
         return S.Assign(rb, B.add(rb, inc))
 
     # -- control flow ------------------------------------------------------------------

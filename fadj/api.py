@@ -48,10 +48,11 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
     if mode == "both":
         # one library with both: one <stem>_diff.f90 per source, one m_diff holding _d, _b, vd and vb
         files = derivative_files(prog, routines, ctx.needed_module_globals, "diff", "tangent and reverse",
-                                 var_suffixes=("d", "b"))
+                                 var_suffixes=("d", "b"), needed_types=ctx.needed_types)
     else:
         sfx = "b" if mode == "reverse" else "d"
-        files = derivative_files(prog, routines, ctx.needed_module_globals, sfx, mode)
+        files = derivative_files(prog, routines, ctx.needed_module_globals, sfx, mode,
+                                 needed_types=ctx.needed_types)
     write_outdir(outdir, prog, files)
     if build:
         run_make(outdir, fflags)

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="split mode for every call to the listed routines")
     c.add_argument("--no-generate", action="store_true",
                    help="rebuild and rerun the driver already in OUTDIR (after editing it or the generated code)")
+    from fadj.tools.directive_cli import add_commands   # callgraph, directives list|set|clear
+    add_commands(sub)
     return p
 
 
@@ -122,6 +124,9 @@ def _dispatch(args) -> int:
         rep = run_check(opts, echo=print)
         print(rep.summary())
         return 0
+    if args.command in ("callgraph", "directives"):
+        from fadj.tools.directive_cli import run
+        return run(args)
     raise AssertionError(args.command)
 
 

@@ -89,6 +89,11 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
             by_mod.setdefault(callee.module, []).append(f"{callee.name}_{version}")
     for mod, names in sorted(by_mod.items()):
         uses.append(Use(diff_module_name(mod), sorted(set(names))))
+    # derivative types of other modules
+    for tname in sorted(ds.diff_types):
+        t = ds.ctx.prog.types.get(tname)
+        if t is not None and t.module is not None and t.module != r.module:
+            uses.append(Use(diff_module_name(t.module), [f"{tname}_diff"]))
     uses.append(Use("fadj_stack"))
     dr.uses = uses
     # typed external derivative functions (split halves of external functions)

@@ -43,9 +43,10 @@ class ADContext:
     common_layouts: dict[str, tuple[Routine, list[str]]] = field(default_factory=dict)
     needed_module_globals: dict[str, set[str]] = field(default_factory=dict)   # module -> active var names
     needed_commons: set[str] = field(default_factory=set)
+    needed_types: set[str] = field(default_factory=set)                      # derived types needing t_diff
 
     def typer(self, r: Routine) -> Typer:
-        return Typer(r.scope, lambda n, r=r: _function_type(self.prog, r, n))
+        return Typer(r.scope, lambda n, r=r: _function_type(self.prog, r, n), self.prog.types)
 
     def decision(self, site: CallSite) -> Decision:
         d = self.decisions.get(id(site))
@@ -133,8 +134,8 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     check_missing(cg, routines, opts.externals)
     effects = Effects(cg)
     effects.compute(routines)
-    vars_l = _check_head_vars(head, vars_, "vars", effects)
-    outs_l = _check_head_vars(head, outvars, "outvars", effects)
+    vars_l = _check_head_vars(head, vars_, "vars", effects, prog.types)
+    outs_l = _check_head_vars(head, outvars, "outvars", effects, prog.types)
     act = analyse_activity(cg, effects, routines, head, vars_l, outs_l)
     ctx = ADContext(prog, head, vars_l, outs_l, opts, cg, effects, act, routines, mode=mode)
     for r in prog.order:
@@ -153,7 +154,7 @@ def normalise(prog: Program, externals: set[str]) -> None:
     for r in prog.order:
         if getattr(r, "_normalised", False):
             continue
-        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n))
+        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n), prog.types)
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
         lower_where(r, typer)
         flat = flatten_gotos(r)
@@ -174,13 +175,14 @@ def _is_user_function(prog: Program, r: Routine, name: str, externals: set[str])
     return sym is not None and sym.procedure
 
 
-def _check_head_vars(head: Routine, names: list[str] | None, what: str, effects: Effects) -> list[str]:
+def _check_head_vars(head: Routine, names: list[str] | None, what: str, effects: Effects,
+                     types: dict) -> list[str]:
     summ = effects.summary(head)
     if names is None or not names:
         # default: every real argument the head reads (vars) or writes (outvars)
         pool = summ.reads if what == "vars" else summ.writes
-        out = [a for a in head.args if a in pool and _is_real(head.scope.local(a))]
-        if head.is_function and what == "outvars" and _is_real(head.scope.local(head.result)):
+        out = [a for a in head.args if a in pool and _is_real(head.scope.local(a), types)]
+        if head.is_function and what == "outvars" and _is_real(head.scope.local(head.result), types):
             out.append(head.result)
         return out
     out = []
@@ -190,11 +192,13 @@ def _check_head_vars(head: Routine, names: list[str] | None, what: str, effects:
         if s is None or (not s.is_arg and not is_res and not s.is_global):
             args = ", ".join(head.args)
             raise NameErr(head.loc, f"--{what}: '{n}' is not an argument of '{head.name}' ({args})")
-        if not _is_real(s):
+        if not _is_real(s, types):
             raise NameErr(head.loc, f"--{what}: '{n}' is not real, so it cannot be differentiated")
         out.append(n)
     return out
 
 
-def _is_real(s: Symbol | None) -> bool:
-    return s is not None and s.type is not None and s.type.is_real
+def _is_real(s: Symbol | None, types: dict) -> bool:
+    """Real, or a derived type with real components: something that can carry a derivative."""
+    from fadj.ir.derived import differentiable
+    return s is not None and differentiable(types, s.type)

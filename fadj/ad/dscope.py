@@ -37,6 +37,7 @@ class DerivScope:
         self.global_alias: dict[str, str] = {}  # global id -> local name (imported)
         self.diff_uses: dict[str, dict[str, str]] = {}   # module -> {local alias: diff var name}
         self._temps: dict[tuple, list[str]] = {}
+        self.diff_types: set[str] = set()      # t_diff types this routine uses
 
     # -- derivative names ------------------------------------------------------
     def dname(self, name: str) -> str:
@@ -60,14 +61,37 @@ class DerivScope:
         self.adj[name] = dn
         if sym is not None:
             self.symbols.append(derivative_symbol(sym, dn, self.r))
+            self._note_type(sym)
         return dn
+
+    def _note_type(self, sym: Symbol) -> None:
+        """Derivative types (``t_diff``) this routine declares variables of, and their components'."""
+        from fadj.ir.derived import diff_components
+        t = sym.type
+        if t is None or t.base != "type":
+            return
+        todo = [t.derived]
+        while todo:
+            name = todo.pop()
+            if name in self.ctx.needed_types:
+                continue
+            if name not in self.ctx.prog.types:
+                raise UnsupportedError(sym.loc, f"derived type '{name}' is not defined in the given sources")
+            self.ctx.needed_types.add(name)
+            self.diff_types.add(name)
+            for c in diff_components(self.ctx.prog.types, name):
+                if c.type is not None and c.type.base == "type":
+                    todo.append(c.type.derived)
+        self.diff_types.add(t.derived)
 
     def dref(self, ref: E.Expr) -> E.Expr:
         if isinstance(ref, E.Name):
             return E.Name(self.dname(ref.name))
         if isinstance(ref, E.Index):
             return E.Index(self.dname(ref.name), ref.subs)
-        raise UnsupportedError(None, f"derivative of reference '{ref}' (derived-type components are not supported yet)")
+        if isinstance(ref, E.Component):
+            return E.Component(self.dref(ref.base), ref.comp, ref.subs)
+        raise UnsupportedError(None, f"no derivative for reference '{ref}'")
 
     def _declare_diff_common(self, block: str) -> None:
         dblock = diff_common_name(block, self.suffix)
@@ -151,7 +175,11 @@ class DerivScope:
 
 def derivative_symbol(sym: Symbol, name: str, r: Routine, keep_common: bool = False) -> Symbol:
     """Declaration of a derivative (or buffer) variable shaped like primal ``sym``."""
+    from fadj.ir.derived import diff_type_name
     if sym.dims and any(d.kind == "assumed_size" for d in sym.dims) and not sym.is_arg:
         raise UnsupportedError(sym.loc, f"cannot allocate a derivative for assumed-size array '{sym.name}'")
-    return Symbol(name, type=sym.type, dims=sym.dims, is_arg=False, allocatable=sym.allocatable,
+    t = sym.type
+    if t is not None and t.base == "type":
+        t = TypeSpec("type", 0, derived=diff_type_name(t.derived))
+    return Symbol(name, type=t, dims=sym.dims, is_arg=False, allocatable=sym.allocatable,
                   pointer=sym.pointer, optional=False, target=False, loc=sym.loc)

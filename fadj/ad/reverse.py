@@ -127,7 +127,14 @@ class Reverser:
             if site is not None:
                 out = self._call_uses(site)
             elif isinstance(st, S.Assign) and self.active_ref(st.lhs):
-                out = self.ids(self._assign_uses(st))
+                if isinstance(E.strip_parens(st.rhs), E.ArrayCtor):
+                    names = set(subscript_names(st.lhs))
+                    for item in E.strip_parens(st.rhs).items:
+                        for ref, p in Partials(self.active_ref, self.typer, st.loc).of(item):
+                            names |= ref_names(p) | subscript_names(ref)
+                    out = self.ids(names)
+                else:
+                    out = self.ids(self._assign_uses(st))
             elif isinstance(st, S.Where) and len(st.branches) == 1 and len(st.branches[0][1]) == 1:
                 mask, (asg,) = st.branches[0]
                 if isinstance(asg, S.Assign) and self.active_ref(asg.lhs):
@@ -384,7 +391,10 @@ class Reverser:
             self.restored.add(lhs_id)
         fwd.append(st)
         if self.active_ref(st.lhs):
-            bwd += self.adjoint_assign(st)
+            if isinstance(E.strip_parens(st.rhs), E.ArrayCtor):
+                bwd += self.adjoint_ctor(st)
+            else:
+                bwd += self.adjoint_assign(st)
         return fwd, bwd
 
     def r_Where(self, st: S.Where, sw):
@@ -404,6 +414,25 @@ class Reverser:
         if self.active_ref(asg.lhs):
             bwd += self.adjoint_assign(asg, mask)
         return fwd, bwd
+
+    def adjoint_ctor(self, st: S.Assign) -> list[S.Stmt]:
+        """``v = [e1, e2, ...]`` (scalar items): item k receives the adjoint of element k."""
+        lhs = st.lhs
+        vb = self.ds.dref(lhs)
+        kind = real_kind_of(lhs, self.typer)
+        out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}")] if st.loc else []
+        items = E.strip_parens(st.rhs).items
+        t = self.lhs_type(lhs)
+        tmp = E.Name(self.ds.temp("tempb_a", t, 1))
+        out += [S.Assign(tmp, vb), S.Assign(vb, E.RealLit(f"0.0_{kind}"))]
+        for k, item in enumerate(items, start=1):
+            if isinstance(item, E.ImpliedDo) or self.typer.rank_of(item) > 0:
+                raise UnsupportedError(st.loc, "array constructors with array or implied-DO items on active data "
+                                               "are not supported yet")
+            seed = E.Index(tmp.name, (E.IntLit(str(k)),))
+            for r_, p in Partials(self.active_ref, self.typer, st.loc).of(item):
+                out.append(self.increment(r_, p, seed, 0))
+        return out
 
     def adjoint_assign(self, st: S.Assign, mask: E.Expr | None = None) -> list[S.Stmt]:
         """Adjoint of ``v = e``:  for each active r in e: rb += de/dr * vb;  vb = 0.
@@ -917,11 +946,67 @@ class Reverser:
                     args.append(self.ds.dname(r.result))
                 else:
                     args.append(self.ds.temp(r.result + "b", self.r.scope.local(r.result).type))
+        if self.ctx.prog.types:
+            body = self.expand_derived(body)
         name = f"{r.name}_{version}"
         dr = DerivRoutine(name, r, kind, args, result=result, module=r.module, body=body,
                           prefix=tuple(p for p in r.prefix if p == "recursive"))
         called = {(c, v) for c, v in self.called if (v == "fwd") == (version == "fwd") or version == "b"}
         return finish(dr, r, self.ds, called, result_is_local=True)
+
+    def expand_derived(self, stmts: list[S.Stmt]) -> list[S.Stmt]:
+        """The stack holds intrinsic types only: a push/pop/look of a derived-type variable
+        becomes one per component (pops in reverse order), recursively."""
+        out: list[S.Stmt] = []
+        for st in stmts:
+            if isinstance(st, S.CallStmt) and st.name in ("fadj_push", "fadj_pop", "fadj_look") and len(st.args) == 1:
+                t = self.typer.type_of(st.args[0])
+                if t is not None and t.base == "type":
+                    ops = self._component_ops(st.name, st.args[0], t)
+                    out += ops if st.name == "fadj_push" else _reversed_ops(ops)
+                    continue
+            for attr in ("branches", "cases"):
+                if hasattr(st, attr):
+                    setattr(st, attr, [(c, self.expand_derived(b)) for c, b in getattr(st, attr)])
+            for attr in ("else_body", "default"):
+                if getattr(st, attr, None) is not None:
+                    setattr(st, attr, self.expand_derived(getattr(st, attr)))
+            if isinstance(st, (S.Do, S.DoWhile)):
+                st.body = self.expand_derived(st.body)
+            out.append(st)
+        return out
+
+    def _component_ops(self, op: str, ref: E.Expr, t: TypeSpec) -> list[S.Stmt]:
+        dt = self.ctx.prog.types.get(t.derived)
+        if dt is None:
+            raise UnsupportedError(self.r.loc, f"derived type '{t.derived}' is not defined in the given sources")
+        base_rank = self.typer.rank_of(ref)
+        ops: list[S.Stmt] = []
+        for c in dt.components.values():
+            if c.pointer or (c.type is not None and c.type.base in ("character",)):
+                continue
+            if c.allocatable:
+                raise UnsupportedError(self.r.loc, f"saving '{c.name}', an allocatable component of type "
+                                                   f"'{dt.name}', is not supported yet")
+            cref = E.Component(ref, c.name)
+            if base_rank > 0 and (c.dims or (c.type is not None and c.type.base == "type")):
+                if base_rank > 1:
+                    raise UnsupportedError(self.r.loc, f"saving arrays of rank {base_rank} of type '{dt.name}'")
+                k = E.Name(self.ds.int_temp("ad_i"))
+                if isinstance(ref, E.Name):
+                    base_elem = E.Index(ref.name, (k,))
+                elif isinstance(ref, E.Component) and not ref.subs:
+                    base_elem = E.Component(ref.base, ref.comp, (k,))
+                else:
+                    raise UnsupportedError(self.r.loc, f"saving an array section of type '{dt.name}'")
+                elem = E.Component(base_elem, c.name)
+                inner = self._component_ops(op, elem, c.type) if c.type.base == "type" else [_call(op, elem)]
+                ops.append(S.Do(k.name, E.Call("lbound", (ref, B.ONE)), E.Call("ubound", (ref, B.ONE)), None, inner))
+            elif c.type is not None and c.type.base == "type":
+                ops += self._component_ops(op, cref, c.type)
+            else:
+                ops.append(_call(op, cref))
+        return ops      # in push order; pops and looks use _reversed_ops
 
     def zero_locals(self) -> list[S.Stmt]:
         out = []
@@ -935,6 +1020,8 @@ class Reverser:
                 continue
             if self.r.scope.local(name) is None or sym.allocatable or sym.pointer:
                 continue     # allocatable adjoints are zeroed when they are allocated
+            if sym.type is not None and sym.type.base == "type":
+                continue     # t_diff components are default-initialised to zero
             kind = max(8, sym.type.kind) if sym.type else 8
             out.append(S.Assign(E.Name(dn), E.RealLit(f"0.0_{kind}")))
         return out
@@ -975,6 +1062,17 @@ class Reverser:
             if self.ctx.site_active(site) and vid in self.eff.call_effects(site)[1]:
                 return True
         return False
+
+
+def _reversed_ops(ops: list[S.Stmt]) -> list[S.Stmt]:
+    """Stack operations in the opposite order (loops run backwards), for pops and looks."""
+    out: list[S.Stmt] = []
+    for st in reversed(ops):
+        if isinstance(st, S.Do):
+            out.append(S.Do(st.var, st.end, st.start, B.neg(B.ONE), _reversed_ops(st.body)))
+        else:
+            out.append(st)
+    return out
 
 
 def _jump_labels(st: S.Stmt) -> list[str]:

@@ -23,6 +23,7 @@ from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir import stmt as S
 from fadj.ir.program import Routine
+from fadj.ir.derived import differentiable
 from fadj.rules.table import RULES
 
 Key = tuple[str, str]   # (routine qualname or '' for globals, variable id)
@@ -78,6 +79,7 @@ def diff_refs(e: E.Expr) -> list[E.Expr]:
 class Activity:
     cg: CallGraph
     effects: Effects
+    types: dict = field(default_factory=dict)
     active_keys: set[Key] = field(default_factory=set)
     varied: set[Key] = field(default_factory=set)
     useful: set[Key] = field(default_factory=set)
@@ -97,17 +99,23 @@ class Activity:
         if b is None:
             return False
         s = r.scope.lookup(b)
-        if s is None or s.procedure or s.parameter or s.type is None or not s.type.is_real:
+        if s is None or s.procedure or s.parameter or not differentiable(self.types, s.type):
             return False
         if isinstance(ref, E.Component):
-            return False
+            t = self.typer_type(r, ref)
+            if not differentiable(self.types, t):
+                return False
         return self.is_active(r, b)
+
+    def typer_type(self, r: Routine, ref: E.Expr):
+        from fadj.ir.typing import Typer
+        return Typer(r.scope, types=self.types).type_of(ref)
 
     def active_formals(self, r: Routine) -> list[str]:
         out = []
         for a in r.args:
             s = r.scope.local(a)
-            if s is not None and s.type is not None and s.type.is_real and self.is_active(r, a):
+            if s is not None and differentiable(self.types, s.type) and self.is_active(r, a):
                 out.append(a)
         return out
 
@@ -154,7 +162,7 @@ class Activity:
 
 def analyse_activity(cg: CallGraph, effects: Effects, routines: list[Routine], head: Routine,
                      vars_: list[str], outvars: list[str]) -> Activity:
-    act = Activity(cg, effects)
+    act = Activity(cg, effects, types=cg.program.types)
     succ: dict[Key, set[Key]] = defaultdict(set)   # u -> v : v depends on u
 
     def K(r: Routine, name: str) -> Key:
@@ -164,7 +172,7 @@ def analyse_activity(cg: CallGraph, effects: Effects, routines: list[Routine], h
         if name is None:
             return False
         s = r.scope.lookup(name)
-        return s is not None and not s.procedure and not s.parameter and s.type is not None and s.type.is_real
+        return s is not None and not s.procedure and not s.parameter and differentiable(act.types, s.type)
 
     for r in routines:
         for st in S.walk_stmts(r.body):

@@ -73,8 +73,45 @@ class DiffModule:
     routines: list[str] = field(default_factory=list)
 
 
+def diff_type_lines(prog: Program, name: str) -> list[str]:
+    """Declaration of derivative type ``name_diff``: the differentiable components, zero-initialised."""
+    from fadj.ir.derived import diff_components, diff_type_name
+    from fadj.ir.symbols import TypeSpec
+    lines = [f"type :: {diff_type_name(name)}"]
+    for c in diff_components(prog.types, name):
+        t = c.type
+        if t.base == "type":
+            t = TypeSpec("type", 0, derived=diff_type_name(t.derived))
+        d = c.copy(type=t, init=None, save=False)
+        text = declaration(d)
+        if not c.allocatable and t.base == "real":
+            text += f" = 0.0_{max(8, t.kind)}"
+        lines.append("  " + text)
+    lines.append(f"end type {diff_type_name(name)}")
+    return lines
+
+
+def _type_order(prog: Program, names: set[str]) -> list[str]:
+    """Derivative types in an order where components' types come first."""
+    from fadj.ir.derived import diff_components
+    out: list[str] = []
+
+    def visit(n: str) -> None:
+        if n in out:
+            return
+        for c in diff_components(prog.types, n):
+            if c.type.base == "type" and c.type.derived in names:
+                visit(c.type.derived)
+        out.append(n)
+
+    for n in sorted(names):
+        visit(n)
+    return out
+
+
 def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals: dict[str, set[str]],
-                     suffix: str, mode: str, var_suffixes: tuple[str, ...] | None = None) -> dict[str, str]:
+                     suffix: str, mode: str, var_suffixes: tuple[str, ...] | None = None,
+                     needed_types: set[str] | None = None) -> dict[str, str]:
     """{file name: text} of the derivative sources, one per primal source file.
 
     ``suffix`` names the files (``cost_b.f90``); ``var_suffixes`` (default: ``suffix``)
@@ -97,16 +134,28 @@ def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals
             dm = DiffModule(diff_module_name(mname), mname)
             modules[mname] = dm
             file_of(m.source.path)[0].append(dm)
+            for tname in _type_order(prog, {t for t in (needed_types or ()) if prog.types[t].module == mname}):
+                dm.decls += diff_type_lines(prog, tname)
+                for c in prog.types[tname].components.values():
+                    if c.type is not None and c.type.base == "type":
+                        other = prog.types[c.type.derived].module
+                        if other not in (None, mname):
+                            dm.uses.append(f"use {diff_module_name(other)}, only: {c.type.derived}_diff")
             for vname in sorted(module_globals.get(mname, ())):
                 sym = m.scope.local(vname)
                 for sfx in var_suffixes or (suffix,):
                     if sym is not None:
-                        d = sym.copy(name=vname + sfx, parameter=False, init=None, save=False, intent=None,
-                                     is_arg=False, module=None, target=False, pointer=False)
+                        from fadj.ad.dscope import derivative_symbol
+                        d = derivative_symbol(sym, vname + sfx, None).copy(allocatable=sym.allocatable)
                         dm.decls.append(declaration(d))
+                        if d.type is not None and d.type.base == "type":
+                            other = prog.types[sym.type.derived].module
+                            if other not in (None, mname):
+                                dm.uses.append(f"use {diff_module_name(other)}, only: {d.type.derived}")
         return modules[mname]
 
-    for mname in sorted(module_globals):
+    for mname in sorted(set(module_globals) | {prog.types[t].module for t in (needed_types or ())
+                                                if prog.types[t].module}):
         if mname in prog.modules:
             module(mname)
     for dr in routines:

@@ -137,6 +137,7 @@ class _Loader:
         for s in scope:
             if s.module is None and not s.procedure:
                 s.module = name
+        self._register_types(decl.types, name)
         mod = Module(name, scope, [], loc, uses=decl.uses, source=src,
                      private_default=decl.access_default == "private",
                      private=decl.private, public=decl.public, commons=decl.commons)
@@ -158,6 +159,15 @@ class _Loader:
                              type=None, loc=u.routine.loc))
         for u in units:
             self.lower_routine(u)
+
+    def _register_types(self, types, module: str | None) -> None:
+        for t in types:
+            t.module = module
+            prev = self.prog.types.get(t.name)
+            if prev is not None and prev is not t:
+                raise FadjError(t.loc, f"derived type '{t.name}' is defined twice (also at {prev.loc}); "
+                                       f"fadj needs distinct type names")
+            self.prog.types[t.name] = t
 
     def exports(self, modname: str, loc: Loc | None) -> dict[str, Symbol]:
         if modname in self.exports_cache:
@@ -281,6 +291,7 @@ class _Loader:
             if s.is_arg:
                 s.module = None   # an argument shadows a module name
         decl.finish()
+        self._register_types(decl.types, None)
         r.uses = decl.uses
         r.commons = decl.commons
         r.data = decl.verbatim

@@ -40,6 +40,7 @@ class DeclLowerer:
         self.kind_exprs: dict[str, E.Expr] = {}
         self.trailing_comments: list = []      # directive comments that belong to the first executable statement
         self.interfaces: dict[str, list[str]] = {}
+        self.types: list = []                  # DerivedType definitions of this unit
         self.stmt_functions: list = []
 
     # -- helpers -------------------------------------------------------------
@@ -353,6 +354,53 @@ class DeclLowerer:
                 if isinstance(p, (F.Intrinsic_Type_Spec, F.Declaration_Type_Spec)):
                     s.type, _ = self.type_spec(p, loc)
 
+    def derived_type(self, node, loc):
+        """TYPE name ... END TYPE: components become Symbols of a DerivedType."""
+        from fadj.ir.program import DerivedType
+        head = node.content[0]
+        name = str(head.items[1]).lower()
+        attrs = str(head.items[0] or "").lower()
+        comps: dict = {}
+        sub = DeclLowerer(_TypeScope(), self.path, self.fixed_form, self.ex)
+        for part in node.content[1:]:
+            if isinstance(part, F.Component_Part):
+                for cd in part.content:
+                    if isinstance(cd, F.Data_Component_Def_Stmt):
+                        tspec, cattrs, decls = cd.items
+                        t, kexpr = self.type_spec(tspec, self.loc(cd))
+                        if kexpr is not None:
+                            t = TypeSpec(t.base, self._eval_kind(t, kexpr), kind_text=t.kind_text)
+                        flags = str(cattrs or "").lower()
+                        cdims = None
+                        for a in (cattrs.items if cattrs is not None else ()):
+                            if isinstance(a, F.Dimension_Component_Attr_Spec):
+                                cdims = self.array_spec(a.items[1], loc)
+                        for d in decls.items:
+                            cname = str(d.items[0]).lower()
+                            dims = self.array_spec(d.items[1], loc) if d.items[1] is not None else cdims
+                            init = d.items[3]
+                            comps[cname] = Symbol(cname, type=t, dims=dims, allocatable="allocatable" in flags,
+                                                  pointer="pointer" in flags, loc=self.loc(cd),
+                                                  init=self.expr(init.items[1], loc) if init is not None else None)
+                    elif isinstance(cd, F.Comment):
+                        continue
+                    else:
+                        raise UnsupportedError(self.loc(cd), f"unsupported component declaration '{str(cd)[:60]}'")
+            elif isinstance(part, (F.End_Type_Stmt, F.Comment)):
+                continue
+            elif isinstance(part, F.Sequence_Stmt):
+                continue
+            elif type(part).__name__ in ("Type_Bound_Procedure_Part", "Private_Components_Stmt"):
+                if type(part).__name__ == "Type_Bound_Procedure_Part":
+                    raise UnsupportedError(self.loc(part) if hasattr(part, "item") else loc,
+                                           f"type-bound procedures of type '{name}' are not supported")
+            else:
+                raise UnsupportedError(loc, f"unsupported part of type '{name}': {type(part).__name__}")
+        del sub
+        self.types.append(DerivedType(name, comps, loc))
+        if "private" in attrs:
+            self.private.add(name)
+
     def stmt_function(self, node, loc):
         self.stmt_functions.append((node, loc))
 
@@ -395,6 +443,10 @@ class DeclLowerer:
                 if t is not None:
                     s.type = t
                     s.implicit = True
+
+
+class _TypeScope(Scope):
+    """Scope stand-in while reading a type's components (they are not variables)."""
 
 
 def _flatten_spec(nodes):
@@ -467,6 +519,7 @@ _DISPATCH = {
     F.Format_Stmt: DeclLowerer.format_stmt,
     F.Interface_Block: DeclLowerer.interface_block,
     F.Stmt_Function_Stmt: DeclLowerer.stmt_function,
+    F.Derived_Type_Def: DeclLowerer.derived_type,
     F.Import_Stmt: DeclLowerer.ignore,
     F.Entry_Stmt: DeclLowerer.unsupported(None, "ENTRY"),
     F.Namelist_Stmt: DeclLowerer.unsupported(None, "NAMELIST"),

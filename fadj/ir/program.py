@@ -91,11 +91,15 @@ class Module:
     types: dict[str, "DerivedType"] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)
 class DerivedType:
+    """A derived type; ``components`` in declaration order (Symbols: type, dims, attributes)."""
+
     name: str
     components: dict[str, Symbol]
     loc: Loc | None = None
+    module: str | None = None
+    sequence: bool = False
 
 
 @dataclass
@@ -106,6 +110,7 @@ class Program:
     routines: dict[str, Routine] = field(default_factory=dict)   # external + module procedures
     modules: dict[str, Module] = field(default_factory=dict)
     order: list[Routine] = field(default_factory=list)          # every routine in source order
+    types: dict[str, DerivedType] = field(default_factory=dict)  # derived types, by name
 
     def routine(self, name: str) -> Routine | None:
         return self.routines.get(name.lower())

@@ -20,9 +20,11 @@ _ARITH = {"+", "-", "*", "/", "**"}
 class Typer:
     """Types expressions of one scope; ``function_type(name)`` gives user functions' result types."""
 
-    def __init__(self, scope: Scope, function_type: Callable[[str], TypeSpec | None] | None = None):
+    def __init__(self, scope: Scope, function_type: Callable[[str], TypeSpec | None] | None = None,
+                 types: dict | None = None):
         self.scope = scope
         self.function_type = function_type or (lambda n: None)
+        self.types = types or {}
 
     def param_lookup(self, name: str):
         s = self.scope.lookup(name)
@@ -72,7 +74,14 @@ class Typer:
             return self.type_of(e.items[0]) if e.items else None
         if t is E.Keyword:
             return self.type_of(e.value)
+        if t is E.Component:
+            c = self.component(e)
+            return c.type if c is not None else None
         return None
+
+    def component(self, e: E.Component):
+        from fadj.ir.derived import component
+        return component(self.types, self.type_of(e.base), e.comp)
 
     def call_type(self, e: E.Call) -> TypeSpec | None:
         name = e.name
@@ -144,6 +153,12 @@ class Typer:
             return r
         if t is E.Paren:
             return self.rank_of(e.inner)
+        if t is E.Component:
+            c = self.component(e)
+            own = 0
+            if c is not None and c.dims:
+                own = sum(1 for s in e.subs if isinstance(s, E.Slice) or self.rank_of(s) > 0) if e.subs else c.rank
+            return self.rank_of(e.base) + own
         if t is E.UnOp:
             return self.rank_of(e.operand)
         if t is E.BinOp:

@@ -464,8 +464,8 @@ def run_check(opts: CheckOptions, echo=None) -> CheckReport:
     outdir = Path(opts.outdir)
     if opts.generate:
         generate(opts)
-    elif not outdir.is_dir():
-        raise FadjError(Loc(str(outdir)), "no such folder: run fadj check without --no-generate first")
+    elif not (outdir / DRIVER).exists():
+        raise FadjError(Loc(str(outdir / DRIVER)), "no check driver here: run fadj check without --no-generate first")
     run_make(outdir)
     exe = build_driver(outdir, opts.link, opts.fflags)
     out = _run(exe, opts.timeout, echo)

@@ -45,6 +45,7 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
             for v in ("b", "fwd", "bwd"):
                 if v in need.get(r, ()):
                     routines.append(ctx.reverser(r).routine(v))
+    routines = _nest_internals(routines)
     if mode == "both":
         # one library with both: one <stem>_diff.f90 per source, one m_diff holding _d, _b, vd and vb
         files = derivative_files(prog, routines, ctx.needed_module_globals, "diff", "tangent and reverse",
@@ -57,3 +58,22 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
     if build:
         run_make(outdir, fflags)
     return Result(Path(outdir), files, ctx, list(ctx.notes))
+
+
+def _nest_internals(routines: list) -> list:
+    """Derivatives of internal procedures go inside every derivative routine of their host,
+    with a copy of the (argument-lifted) primal procedure: only the host can call them."""
+    from fadj.ad.assemble import primal_copy
+    by_host: dict = {}
+    top = []
+    for dr in routines:
+        host = dr.origin.host
+        if host is not None:
+            by_host.setdefault(id(host), []).append(dr)
+        else:
+            top.append(dr)
+    for dr in top:
+        r = dr.origin
+        if r.internals:
+            dr.internals = [primal_copy(ir) for ir in r.internals] + by_host.get(id(r), [])
+    return top

@@ -28,7 +28,7 @@ def compile_and_run(outdir: Path, driver_text: str, name: str = "drv", env: dict
 
 FD_DRIVER = """\
 program fd_driver
-  implicit none
+{uses}  implicit none
   integer, parameter :: n = {n}
   real(8) :: x(n), x0(n), xb(n), f, f0, fb, fp, fm, h, g, emax
   integer :: i, k
@@ -67,7 +67,8 @@ end program fd_driver
 
 
 def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: list[str] | None = None,
-             suffix: str = ".f90", args: tuple = ()) -> float:
+             suffix: str = ".f90", args: tuple = (), module: str | None = None, extra_sources: dict | None = None,
+             externals: tuple = ()) -> float:
     """Differentiate ``head(x, n, f)``, build, and compare x's adjoint with central differences
     for each input case (Fortran statements setting x, given k = 1, 2, ...). Returns the max
     relative error (normalised by max(|g|, 1e-2))."""
@@ -76,12 +77,17 @@ def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: lis
     from fadj.ad.plan import CheckpointOptions
     src = tmp_path / f"src{suffix}"
     src.write_text(source)
+    srcs = [str(src)]
+    for name, text in (extra_sources or {}).items():
+        (tmp_path / name).write_text(text)
+        srcs.insert(0, str(tmp_path / name))
     out = tmp_path / "out"
-    opts = CheckpointOptions(nocheckpoint="--nocheckpoint" in args)
-    differentiate([str(src)], head, "x", "f", outdir=out, opts=opts)
+    opts = CheckpointOptions(nocheckpoint="--nocheckpoint" in args, externals=set(externals))
+    differentiate(srcs, head, "x", "f", outdir=out, opts=opts)
     run_make(out)
     init = init or ["    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do"]
     body = "\n".join(f"    if (k == {k}) then\n{text}\n    end if" for k, text in enumerate(init, start=1))
-    text = compile_and_run(out, FD_DRIVER.format(n=n, ncases=len(init), head=head, init=body))
+    uses = f"  use {module}\n  use {module}_diff\n" if module else ""
+    text = compile_and_run(out, FD_DRIVER.format(n=n, ncases=len(init), head=head, init=body, uses=uses))
     import re
     return float(re.search(r"maxerr\s+(\S+)", text).group(1))

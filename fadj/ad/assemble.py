@@ -102,3 +102,22 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
             t = callee.result_type()
             dr.externals.append(Symbol(f"{callee.name}_{version}", type=t, procedure=True))
     return dr
+
+
+
+def primal_copy(r: Routine) -> DerivRoutine:
+    """The (normalised) primal routine itself, for placing inside a derivative host: internal
+    procedures are not reachable from outside their host, so the host's derivative routines
+    carry their own copy."""
+    dr = DerivRoutine(r.name, r, r.kind, list(r.args), result=r.result if r.result != r.name else None,
+                      body=r.body, prefix=r.prefix)
+    syms, externals = primal_symbols(r, list(r.args), result_is_local=True)
+    for s_ in syms:
+        if s_.is_arg and s_.intent is None:
+            pass
+    dr.symbols = syms
+    dr.externals = externals
+    dr.commons = dict(r.commons)
+    dr.data = list(r.data)
+    dr.uses = [Use(u.module, list(u.only) if u.only is not None else None, dict(u.renames)) for u in r.uses]
+    return dr

@@ -21,6 +21,7 @@ from fadj.ir.symbols import Symbol
 from fadj.ir.typing import Typer
 from fadj.passes.hoist_calls import hoist_calls
 from fadj.passes.flatten_gotos import flatten_gotos
+from fadj.passes.lift_internals import lift_internals
 from fadj.passes.lower_where import lower_where
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
@@ -151,6 +152,10 @@ def normalise(prog: Program, externals: set[str]) -> None:
     Public so that tools needing the call graph without a head (``fadj callgraph``,
     ``fadj directives list``) see exactly the call sites the engines see.
     """
+    for r in prog.order:
+        if r.internals and not getattr(r, "_lifted", False):
+            lift_internals(r)
+            r._lifted = True  # type: ignore[attr-defined]
     for r in prog.order:
         if getattr(r, "_normalised", False):
             continue

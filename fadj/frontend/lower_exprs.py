@@ -164,6 +164,13 @@ class ExprLowerer:
             return E.Index(str(node.items[0]).lower(), self.arg_list(node.items[1]))
         return E.Name(str(node).lower())
 
+    def structure_ctor(self, node) -> E.Expr:
+        """``f()`` parses as a structure constructor; it is a function reference with no arguments
+        (a real structure constructor ``t(1.0, 2.0)`` is a Call too: typing tells them apart)."""
+        name = str(node.items[0]).lower()
+        args = self.arg_list(node.items[1]) if node.items[1] is not None else ()
+        return E.Call(name, args)
+
     def substring(self, node) -> E.Expr:
         base = self.lower(node.items[0])
         rng = node.items[1]
@@ -191,6 +198,7 @@ _DISPATCH = {
     F.Array_Constructor: ExprLowerer.array_ctor,
     F.Ac_Implied_Do: ExprLowerer.implied_do,
     F.Data_Ref: ExprLowerer.data_ref,
+    F.Structure_Constructor: ExprLowerer.structure_ctor,
 }
 if hasattr(F, "Function_Reference"):
     _DISPATCH[F.Function_Reference] = ExprLowerer.part_ref

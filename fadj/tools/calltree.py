@@ -70,6 +70,8 @@ class Item:
 
     @property
     def mode_text(self) -> str:
+        if self.mode == "-":
+            return self.why                      # a call with no source (no --head): no mode at all
         return f"{self.mode} ({self.why})" if self.why else self.mode
 
     def as_json(self) -> dict:

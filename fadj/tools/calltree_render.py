@@ -57,7 +57,7 @@ def _flags(it: Item, with_activity: bool) -> list[str]:
     else:
         if with_activity:
             flags.append("active")
-        flags.append(it.mode_text if it.mode != "-" else it.why)
+        flags.append(it.mode_text)
     if it.loops:
         flags.append("in " + loops_text(it.loops))
     return flags

@@ -161,7 +161,7 @@ def parse_assignments(items: list[str], what: str) -> dict[str, str]:
     """``["n=40", "m=3"]`` -> ``{"n": "40", "m": "3"}`` (names lower-case)."""
     out: dict[str, str] = {}
     for item in items:
-        for part in item.replace(",", " ").split() if what != "--range" else item.split():
+        for part in item.replace(",", " ").split():
             if "=" not in part:
                 raise FadjError(NOWHERE, f"{what} '{part}': expected NAME=VALUE")
             k, v = part.split("=", 1)
@@ -195,10 +195,11 @@ class _Names:
         self.taken = set(taken)
 
     def fresh(self, base: str) -> str:
+        """``base``, or ``base2``, ``base3``... (the driver's own names all start with ``ck_``)."""
         name, k = base, 1
-        while name in self.taken or name.startswith("ck_"):
+        while name in self.taken:
             k += 1
-            name = f"{base}{k}" if not base.startswith("ck_") else f"a_{base}{k}"
+            name = f"{base}{k}"
         self.taken.add(name)
         return name
 
@@ -240,6 +241,9 @@ def driver_spec(ctx, opts: CheckOptions) -> dict:
         d = DArg(a, a if not a.startswith("ck_") else names.fresh("a_" + a), t.base, t.kind,
                  _extents(head, sym, sizes, dim_users, loc, opts.init is not None))
         if t.base == "real":
+            if a in sizes and not sym.is_array:
+                raise FadjError(NOWHERE, f"--size {a}: '{a}' is a real scalar, which gets a pseudo-random value "
+                                         f"(choose its interval with --range {a}=LO:HI)")
             d.fill = "random"
             d.lo, d.hi = ranges.get(a, DEFAULT_RANGE)
             d.active = a in active
@@ -425,6 +429,8 @@ def generate(opts: CheckOptions):
     from fadj.api import differentiate
     if opts.mode not in ("tangent", "reverse", "both"):
         raise FadjError(NOWHERE, f"--mode {opts.mode}: expected reverse, tangent or both")
+    if opts.ndir < 1 or not opts.tol > 0:
+        raise FadjError(NOWHERE, "--directions must be at least 1 and --tol positive")
     res = differentiate(opts.sources, opts.head, opts.vars, opts.outvars, opts.mode, opts.outdir, opts.checkpoint)
     spec = driver_spec(res.ctx, opts)
     text = render("check_driver.f90.j2", **spec)

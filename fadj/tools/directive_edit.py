@@ -107,7 +107,7 @@ def plan_set(spec: str, action_text: str, others: list[str] = ()) -> Change:
 
     own = sorted(d.loc.line for d in st.directives)
     was = "+".join(_describe(d) for d in st.directives) or "none"
-    new_text, note = None, ""
+    new_text, kw, note = None, None, ""
     if action.kind != "none":
         kw, note = _keyword_text(action, routine, st, lines, span)
         new_text = ("C$AD " if src_file.fixed_form else _indent(lines[first - 1].text) + "!$AD ") + kw
@@ -129,7 +129,7 @@ def plan_set(spec: str, action_text: str, others: list[str] = ()) -> Change:
         report = f"{path}:{first}: {action} (was: {was})"
         if new_text is not None and action.kind == "binomial":
             report += f" [{new_text.strip()}{note}]"
-        _verify(path, others, prog, after, edited, st, new_text, src_file.fixed_form)
+        _verify(path, others, prog, after, edited, st, kw)
     return Change(path, before, after, [report])
 
 
@@ -249,16 +249,16 @@ def _spelled(name: str, stmt_text: str) -> str:
 
 
 def _verify(path: str, others: list[str], prog: Program, after: str, edited: list[T.Line],
-            target: S.Stmt, new_text: str | None, fixed: bool) -> None:
-    """Parse the edited text: every statement keeps its directives, except ``target``, which has the new one."""
+            target: S.Stmt, kw: str | None) -> None:
+    """Parse the edited text: every statement keeps its directives, except ``target``, which has ``kw``."""
     where = {ln.origin: i for i, ln in enumerate(edited, start=1) if ln.origin is not None}
     expected = []
     for st in _stmts(prog, path):
         ds = [(d.keyword, d.args) for d in st.directives]
         if st is target:
             ds = []
-            if new_text is not None:
-                d = parse_directive(directive_text(new_text, fixed), Loc(path))
+            if kw is not None:
+                d = parse_directive(kw, Loc(path))
                 ds = [(d.keyword, d.args)]
         expected.append(_shape(st, ds, where))
     with tempfile.TemporaryDirectory(prefix="fadj-verify-") as tmp:

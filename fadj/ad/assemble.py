@@ -63,6 +63,8 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
     for a in dr.args:
         if a not in declared:
             raise AssertionError(f"argument {a} of {dr.name} is not declared")
+    argset = set(dr.args)
+    syms = [s_.copy(optional=False) if s_.optional and s_.name not in argset else s_ for s_ in syms]
     dr.symbols = syms
     dr.externals = externals
     dr.commons = dict(r.commons)

@@ -167,6 +167,8 @@ def substitute(e: E.Expr, binding: dict[str, E.Expr], kind: int | None = None) -
         return inner   # precedence-aware printing adds the parentheses it needs
     if t is E.Call:
         return E.Call(e.name, tuple(substitute(a, binding, kind) for a in e.args))
+    if t is E.Keyword:
+        return E.Keyword(e.key, substitute(e.value, binding, kind))
     return e
 
 

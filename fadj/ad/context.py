@@ -47,7 +47,8 @@ class ADContext:
     needed_types: set[str] = field(default_factory=set)                      # derived types needing t_diff
 
     def typer(self, r: Routine) -> Typer:
-        return Typer(r.scope, lambda n, r=r: _function_type(self.prog, r, n), self.prog.types)
+        return Typer(r.scope, lambda n, r=r: _function_type(self.prog, r, n), self.prog.types,
+                     lambda n, r=r: _function_routine(self.prog, r, n))
 
     def decision(self, site: CallSite) -> Decision:
         d = self.decisions.get(id(site))
@@ -99,6 +100,11 @@ class ADContext:
         return need
 
 
+def _function_routine(prog: Program, r: Routine, name: str):
+    callee = resolve(prog, r, name)
+    return callee if callee is not None and callee.is_function else None
+
+
 def _function_type(prog: Program, r: Routine, name: str):
     callee = resolve(prog, r, name)
     if callee is not None and callee.is_function:
@@ -133,6 +139,11 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     cg = build_callgraph(prog, all_routines, opts.externals)
     routines = cg.reachable(head)
     check_missing(cg, routines, opts.externals)
+    for r in routines:
+        if r.equivalences:
+            loc, text = r.equivalences[0]
+            raise UnsupportedError(loc, f"EQUIVALENCE is not supported ('{text[:50]}'): storage shared by two "
+                                        f"names would hide dependences; replace it by one variable")
     effects = Effects(cg)
     effects.compute(routines)
     vars_l = _check_head_vars(head, vars_, "vars", effects, prog.types)
@@ -159,7 +170,8 @@ def normalise(prog: Program, externals: set[str]) -> None:
     for r in prog.order:
         if getattr(r, "_normalised", False):
             continue
-        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n), prog.types)
+        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n), prog.types,
+                      lambda n, r=r: _function_routine(prog, r, n))
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
         lower_where(r, typer)
         flat = flatten_gotos(r)

@@ -38,7 +38,7 @@ from fadj.ir import expr as E
 from fadj.ir import stmt as S
 from fadj.ir.program import Routine, Use
 from fadj.ir.symbols import INTEGER, TypeSpec
-from fadj.rules.partials import Partials, real_kind_of
+from fadj.rules.partials import SEED, Partials, apply_partial, has_seed, real_kind_of
 
 
 @dataclass
@@ -154,7 +154,7 @@ class Reverser:
     def _assign_uses(self, st: S.Assign) -> set[str]:
         names: set[str] = set(subscript_names(st.lhs))
         for ref, p in self.partials(st):
-            names |= ref_names(p)
+            names |= ref_names(p) - {SEED}
             names |= subscript_names(ref)
         return names
 
@@ -485,8 +485,9 @@ class Reverser:
     def increment(self, ref: E.Expr, partial: E.Expr, seed: E.Expr, stmt_rank: int,
                   mask: E.Expr | None = None) -> S.Stmt:
         rb = self.ds.dref(ref)
-        inc = B.mul(partial, seed)
-        if stmt_rank > 0 and self.typer.rank_of(ref) == 0:
+        inc = apply_partial(partial, seed)
+        inc_rank = max(stmt_rank, 0 if has_seed(partial) else self.typer.rank_of(partial))
+        if inc_rank > 0 and self.typer.rank_of(ref) == 0 and not has_seed(partial):
             inc = E.Call("sum", (inc, E.Keyword("mask", mask))) if mask is not None else E.Call("sum", (inc,))
         return S.Assign(rb, B.add(rb, inc))
 
@@ -725,7 +726,7 @@ class Reverser:
             bwd = [look(x) for x in reversed(refs)]
             if site.callee is not None:
                 bwd.append(_call("fadj_stats_recompute"))
-            bwd += pre + [_call(site.name + "_b", *adj_args)] + post + [pop(x) for x in reversed(refs)]
+            bwd += pre + [_call((site.callee.name if site.callee is not None else site.name) + "_b", *adj_args)] + post + [pop(x) for x in reversed(refs)]
             return fwd, bwd
         # split mode
         callee = site.callee
@@ -735,7 +736,7 @@ class Reverser:
         else:
             fwd_call = S.CallStmt(callee.name + "_fwd", prim_args, loc=st.loc, label=st.label)
         fwd = [push(x) for x in refs] + [fwd_call]
-        bwd = pre + [_call(site.name + "_bwd", *adj_args)] + post + [pop(x) for x in reversed(refs)]
+        bwd = pre + [_call(callee.name + "_bwd", *adj_args)] + post + [pop(x) for x in reversed(refs)]
         return fwd, bwd
 
     def derivative_args(self, site: CallSite):
@@ -949,10 +950,19 @@ class Reverser:
         if self.ctx.prog.types:
             body = self.expand_derived(body)
         name = f"{r.name}_{version}"
-        dr = DerivRoutine(name, r, kind, args, result=result, module=r.module, body=body,
-                          prefix=tuple(p for p in r.prefix if p == "recursive"))
+        prefix = tuple(p for p in r.prefix if p == "recursive")
+        if "elemental" in r.prefix:
+            prefix = ("impure", "elemental")     # pushes to the stack: impure, applied element by element
+        dr = DerivRoutine(name, r, kind, args, result=result, module=r.module, body=body, prefix=prefix)
+
         called = {(c, v) for c, v in self.called if (v == "fwd") == (version == "fwd") or version == "b"}
-        return finish(dr, r, self.ds, called, result_is_local=True)
+        dr = finish(dr, r, self.ds, called, result_is_local=True)
+        if "elemental" in r.prefix:
+            # every dummy of an elemental procedure needs an INTENT: derivatives are INOUT
+            args = set(dr.args)
+            dr.symbols = [s_.copy(intent=s_.intent or "inout", is_arg=True) if s_.name in args else s_
+                          for s_ in dr.symbols]
+        return dr
 
     def expand_derived(self, stmts: list[S.Stmt]) -> list[S.Stmt]:
         """The stack holds intrinsic types only: a push/pop/look of a derived-type variable
@@ -1018,13 +1028,26 @@ class Reverser:
                 continue
             if self.r.is_function and name == self.r.result:
                 continue
-            if self.r.scope.local(name) is None or sym.allocatable or sym.pointer:
-                continue     # allocatable adjoints are zeroed when they are allocated
+            if self.r.scope.local(name) is None or sym.pointer:
+                continue
+            if sym.allocatable:
+                if not self._explicitly_allocated(name):
+                    # a temporary allocated by assignment: its adjoint takes its shape
+                    dn_ = E.Name(dn)
+                    out.append(S.If([(E.Call("allocated", (E.Name(name),)), [
+                        S.If([(E.UnOp(".not.", E.Call("allocated", (dn_,))),
+                               [S.Allocate([dn_], options=f"mold={name}")])], logical_if=True),
+                        S.Assign(dn_, self.zero_of(sym))])]))
+                continue     # explicitly allocated adjoints are zeroed when they are allocated
             if sym.type is not None and sym.type.base == "type":
                 continue     # t_diff components are default-initialised to zero
             kind = max(8, sym.type.kind) if sym.type else 8
             out.append(S.Assign(E.Name(dn), E.RealLit(f"0.0_{kind}")))
         return out
+
+    def _explicitly_allocated(self, name: str) -> bool:
+        return any(isinstance(st, S.Allocate) and any(E.base_name(i) == name for i in st.items)
+                   for st in S.walk_stmts(self.r.body))
 
     def end_locals(self) -> list[E.Expr]:
         """Locals whose values at the end of the forward sweep the backward sweep needs (split mode)."""

@@ -62,8 +62,11 @@ class CallGraph:
         return out
 
 
-def resolve(prog: Program, caller: Routine, name: str) -> Routine | None:
-    """The routine a name designates inside ``caller``, or None."""
+def resolve(prog: Program, caller: Routine, name: str, args: list | None = None) -> Routine | None:
+    """The routine a name designates inside ``caller``, or None.
+
+    A generic name resolves to the specific procedure whose dummy arguments match the actual
+    arguments' types, kinds and ranks (``args`` given), as Fortran's generic resolution does."""
     r: Routine | None = caller
     while r is not None:
         for ir in r.internals:
@@ -81,22 +84,55 @@ def resolve(prog: Program, caller: Routine, name: str) -> Routine | None:
                 if mr.name == target:
                     return mr
             if target in mod.interfaces:
-                return _generic(prog, mod, target)
+                return _generic(prog, mod, target, caller, args)
     if caller.module is not None:
         mod = prog.modules[caller.module]
         for mr in mod.routines:
             if mr.name == name:
                 return mr
+        if name in mod.interfaces:
+            return _generic(prog, mod, name, caller, args)
     return prog.routines.get(name)
 
 
-def _generic(prog: Program, mod, gname: str) -> Routine | None:
-    specifics = mod.interfaces[gname].specifics
-    for s in specifics:
-        for mr in mod.routines:
-            if mr.name == s:
-                return mr
+def _generic(prog: Program, mod, gname: str, caller: Routine, args: list | None) -> Routine | None:
+    from fadj.ir.typing import Typer
+    candidates = [mr for s in mod.interfaces[gname].specifics for mr in mod.routines if mr.name == s]
+    if args is None:
+        return candidates[0] if len(candidates) == 1 else None
+    typer = Typer(caller.scope, types=prog.types)
+    for cand in candidates:
+        if _matches(cand, args, typer):
+            return cand
     return None
+
+
+def _matches(cand: Routine, args: list, typer) -> bool:
+    pos = 0
+    seen = set()
+    for a in args:
+        if isinstance(a, E.Keyword):
+            formal, value = a.key, a.value
+        else:
+            if pos >= len(cand.args):
+                return False
+            formal, value = cand.args[pos], a
+            pos += 1
+        if formal not in cand.args:
+            return False
+        seen.add(formal)
+        fs = cand.scope.local(formal)
+        at = typer.type_of(value)
+        if fs is None or fs.type is None or at is None:
+            continue
+        if fs.type.base != at.base or (fs.type.base in ("real", "integer", "complex") and fs.type.kind != at.kind):
+            return False
+        if fs.rank != typer.rank_of(value) and not (fs.dims and any(d.kind == "assumed_size" for d in fs.dims)):
+            return False
+    for f in cand.args:
+        if f not in seen and not cand.scope.local(f).optional:
+            return False
+    return True
 
 
 def function_call_of(st: S.Stmt) -> E.Call | None:
@@ -123,7 +159,7 @@ def build_callgraph(prog: Program, routines: list[Routine], externals: set[str])
 
 def _site(prog: Program, r: Routine, st: S.Stmt, externals: set[str]) -> CallSite | None:
     if isinstance(st, S.CallStmt):
-        callee = resolve(prog, r, st.name)
+        callee = resolve(prog, r, st.name, st.args)
         if callee is None:
             if st.name in I.SUBROUTINES:
                 return None
@@ -134,7 +170,7 @@ def _site(prog: Program, r: Routine, st: S.Stmt, externals: set[str]) -> CallSit
         sym = r.scope.lookup(fc.name)
         if sym is not None and sym.is_array:
             return None
-        callee = resolve(prog, r, fc.name)
+        callee = resolve(prog, r, fc.name, list(fc.args))
         if callee is not None and callee.is_function:
             return CallSite(r, st, fc.name, callee, list(fc.args), is_function=True)
         if callee is None and not I.is_intrinsic(fc.name) and sym is not None and sym.procedure:

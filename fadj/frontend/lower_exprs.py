@@ -120,8 +120,7 @@ class ExprLowerer:
     def arg_list(self, node) -> tuple[E.Expr, ...]:
         if node is None:
             return ()
-        items = node.items if isinstance(node, (F.Section_Subscript_List, F.Actual_Arg_Spec_List,
-                                                  F.Ac_Value_List)) else (node,)
+        items = node.items if type(node).__name__.endswith("_List") else (node,)
         return tuple(self.lower(i) for i in items)
 
     def keyword_arg(self, node) -> E.Expr:
@@ -199,6 +198,7 @@ _DISPATCH = {
     F.Ac_Implied_Do: ExprLowerer.implied_do,
     F.Data_Ref: ExprLowerer.data_ref,
     F.Structure_Constructor: ExprLowerer.structure_ctor,
+    F.Component_Spec: ExprLowerer.keyword_arg,
 }
 if hasattr(F, "Function_Reference"):
     _DISPATCH[F.Function_Reference] = ExprLowerer.part_ref

@@ -21,7 +21,8 @@ class Typer:
     """Types expressions of one scope; ``function_type(name)`` gives user functions' result types."""
 
     def __init__(self, scope: Scope, function_type: Callable[[str], TypeSpec | None] | None = None,
-                 types: dict | None = None):
+                 types: dict | None = None, function_routine: Callable | None = None):
+        self.function_routine = function_routine
         self.scope = scope
         self.function_type = function_type or (lambda n: None)
         self.types = types or {}
@@ -199,11 +200,19 @@ class Typer:
             if I.is_intrinsic(e.name) and (name in I.SAME_AS_ARG or name in I.REAL_RESULT
                                            or name in I.INTEGER_RESULT or name in I.LOGICAL_RESULT):
                 return max((self.rank_of(a) for a in pos), default=0)
-            return self.function_rank(e.name)
+            return self.function_rank(e.name, pos)
         return 0
 
-    def function_rank(self, name: str) -> int:
-        return 0
+    def function_rank(self, name: str, args=()) -> int:
+        """Rank of a user function reference: its result's rank, or for an ELEMENTAL function
+        the rank of its array arguments."""
+        r = self.function_routine(name) if self.function_routine is not None else None
+        if r is None:
+            return 0
+        if "elemental" in r.prefix:
+            return max((self.rank_of(a) for a in args), default=0)
+        res = r.scope.local(r.result) if r.result else None
+        return res.rank if res is not None else 0
 
 
 def promote(a: TypeSpec | None, b: TypeSpec | None) -> TypeSpec | None:

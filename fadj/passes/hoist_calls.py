@@ -18,7 +18,7 @@ from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir import stmt as S
 from fadj.ir.program import Program, Routine
-from fadj.ir.symbols import Symbol
+from fadj.ir.symbols import Dim, Symbol
 from fadj.ir.typing import Typer
 
 
@@ -32,12 +32,14 @@ class _Hoister:
 
     def fresh(self, base: str, like: E.Expr) -> str:
         t = self.typer.type_of(like)
+        rank = self.typer.rank_of(like)
         while True:
             self.counter += 1
             name = f"{base}{self.counter}"
             if self.r.scope.lookup(name) is None:
                 break
-        self.r.scope.add(Symbol(name, type=t, loc=self.r.loc))
+        dims = tuple(Dim(None, None, "deferred") for _ in range(rank)) if rank else None
+        self.r.scope.add(Symbol(name, type=t, dims=dims, allocatable=bool(rank), loc=self.r.loc))
         return name
 
     # -- expressions ---------------------------------------------------------

@@ -14,7 +14,21 @@ from fadj.ad import build as B
 from fadj.errors import Loc, UnsupportedError
 from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
-from fadj.rules.table import RULES, Rule
+from fadj.rules.table import LINEAR, RULES, Rule
+
+#: placeholder for the adjoint seed inside a partial that applies a linear operation
+SEED = "fadj_seed"
+
+
+def has_seed(p: E.Expr) -> bool:
+    return any(isinstance(n, E.Name) and n.name == SEED for n in E.walk(p))
+
+
+def apply_partial(p: E.Expr, seed: E.Expr) -> E.Expr:
+    """The adjoint contribution of a partial: ``p*seed``, or the linear operation on the seed."""
+    if has_seed(p):
+        return E.transform(p, lambda n: seed if isinstance(n, E.Name) and n.name == SEED else n)
+    return B.mul(p, seed)
 
 IsActive = Callable[[E.Expr], bool]
 
@@ -114,7 +128,38 @@ class Partials:
                     p = E.Call("merge", (E.RealLit(f"0.0_{kind}"), p, g))
             self._rec(child, B.mul(factor, p), acc, order)
 
+    def _linear(self, node: E.Call, factor, acc, order) -> bool:
+        """Non-elementwise linear intrinsics (transpose, matmul, reshape...): the child's factor
+        applies the transposed operation to the seed."""
+        name = I.generic_name(node.name)
+        pos = [a for a in node.args if not isinstance(a, E.Keyword)]
+        kw = {a.key: a.value for a in node.args if isinstance(a, E.Keyword)}
+        key = name
+        if name == "matmul" and len(pos) == 2:
+            key = f"matmul{self.typer.rank_of(pos[0])}{self.typer.rank_of(pos[1])}"
+        elif name == "sum" and ("dim" in kw or len(pos) > 1):
+            key = "sum_dim"
+        rule = LINEAR.get(key)
+        if rule is None:
+            return False
+        binding = {k: template(v) for k, v in rule.defaults.items()}
+        for i, a in enumerate(pos):
+            if i < len(rule.args):
+                binding[rule.args[i]] = a
+        binding.update(kw)
+        cur = factor if factor is not None and has_seed(factor) else B.mul(factor, E.Name(SEED))
+        kind = real_kind_of(node, self.typer)
+        for arg, tmpl in rule.adjoint.items():
+            child = binding.get(arg)
+            if child is None or not contains_active(child, self.is_active):
+                continue
+            op = B.substitute(template(tmpl), {**binding, "seed": cur}, kind)
+            self._rec(child, op, acc, order)
+        return True
+
     def _call(self, node: E.Call, factor, acc, order) -> None:
+        if self._linear(node, factor, acc, order):
+            return
         name = I.generic_name(node.name)
         rule = RULES.get(name)
         if rule is None:

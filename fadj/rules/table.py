@@ -107,3 +107,37 @@ RULES: dict[str, Rule] = {
 
 def rule_for(name: str) -> Rule | None:
     return RULES.get(name)
+
+
+# ---------------------------------------------------------------------------
+# Linear array operations that are not elementwise: the adjoint of the argument
+# is the transposed operation applied to the result's adjoint SEED; the tangent
+# is the operation applied to the argument's tangent.  Keyed by intrinsic, then
+# by the rank pattern of the array arguments where it matters (matmul).
+
+@dataclass(frozen=True)
+class LinearRule:
+    args: tuple[str, ...]
+    adjoint: dict                                # arg -> template in SEED and the arguments
+    defaults: dict = field(default_factory=dict)
+
+
+LINEAR: dict[str, LinearRule] = {
+    "transpose": LinearRule(("matrix",), {"matrix": "transpose(SEED)"}),
+    "reshape": LinearRule(("source", "shape"), {"source": "reshape(SEED, shape(source))"}),
+    "spread": LinearRule(("source", "dim", "ncopies"), {"source": "sum(SEED, dim=dim)"}),
+    "cshift": LinearRule(("array", "shift", "dim"), {"array": "cshift(SEED, -shift, dim)"}, {"dim": "1"}),
+    "eoshift": LinearRule(("array", "shift", "boundary", "dim"), {"array": "eoshift(SEED, -shift, dim=dim)"},
+                          {"dim": "1"}),
+    # matmul: (rank of a, rank of b) -> rule
+    "matmul22": LinearRule(("matrix_a", "matrix_b"), {"matrix_a": "matmul(SEED, transpose(matrix_b))",
+                                                      "matrix_b": "matmul(transpose(matrix_a), SEED)"}),
+    "matmul21": LinearRule(("matrix_a", "matrix_b"),
+                           {"matrix_a": "spread(SEED, 2, size(matrix_b))*spread(matrix_b, 1, size(SEED))",
+                            "matrix_b": "matmul(SEED, matrix_a)"}),
+    "matmul12": LinearRule(("matrix_a", "matrix_b"),
+                           {"matrix_a": "matmul(matrix_b, SEED)",
+                            "matrix_b": "spread(matrix_a, 2, size(SEED))*spread(SEED, 1, size(matrix_a))"}),
+    # reductions along one dimension: the adjoint spreads back
+    "sum_dim": LinearRule(("array", "dim"), {"array": "spread(SEED, dim, size(array, dim))"}),
+}

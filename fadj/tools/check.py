@@ -30,7 +30,8 @@ Tests the driver runs (see the template for the exact formulas):
 * finite differences, for ``ndir`` random directions ``xd``: the tangent
   ``J xd`` and the adjoint ``<xd, J^T yb>`` (random ``yb``) against central
   differences of the primal.  The step: central differences are taken for
-  h = 1e-3 ... 1e-8 (relative to each input's magnitude), and the estimate
+  h = 1e-3 ... 1e-8 (relative to each input's magnitude; 1e-1 ... 1e-5 when an
+  input or output is single precision, see ``fd_steps``), and the estimate
   used is the one at the smaller step of the two successive steps that agree
   best (the most stable estimate: truncation error falls and rounding error
   grows as h shrinks).  The AD value plays no part in choosing the step;
@@ -62,8 +63,18 @@ from fadj.ir.program import Routine
 
 DRIVER = "check_driver.f90"
 DEFAULT_RANGE = (0.5, 1.5)
-#: finite-difference steps tried, relative to each input variable's magnitude
-STEPS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
+
+
+def fd_steps(eps: float) -> list[float]:
+    """Finite-difference steps tried (relative to each input's magnitude), largest first.
+
+    Powers of ten around the optimal central-difference step eps**(1/3), from a hundred
+    times larger to a thousand times smaller (at most 0.1): 1e-3 ... 1e-8 in double
+    precision, 1e-1 ... 1e-5 in single precision.
+    """
+    c = round(math.log10(eps ** (1.0 / 3.0)))
+    return [10.0 ** k for k in range(min(c + 2, -1), c - 4, -1)]
+
 #: machine epsilon per real kind, for the dot-product tolerance
 _EPS = {4: 2.0 ** -23, 8: 2.0 ** -52, 10: 2.0 ** -63, 16: 2.0 ** -112}
 _RESULT = re.compile(r"^fadj-check: (PASS|FAIL)\b", re.M)
@@ -301,7 +312,7 @@ def driver_spec(ctx, opts: CheckOptions) -> dict:
         out_only=[b for b in outs if b.arg.dummy not in ctx.vars and b.arg.active],
         nin=ins[-1].last, nout=outs[-1].last, ndir=opts.ndir, seed=opts.seed,
         tol=_flit(opts.tol), dot_tol=_flit(max(1e-10, 1000 * eps)), primal_tol=_flit(max(1e-10, 1000 * eps)),
-        steps=[_flit(h) for h in STEPS], init=opts.init, init_module=init_module,
+        steps=[_flit(h) for h in fd_steps(eps)], init=opts.init, init_module=init_module,
         name_len=max(len(b.label) for b in ins + outs), flit=_flit,
         dims_of=lambda d: ", ".join(f"{lo}:{hi}" for lo, hi in d.dims),
     )

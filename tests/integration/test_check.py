@@ -10,7 +10,7 @@ import pytest
 from fadj.tools.examples import all_examples
 from tests.conftest import EXAMPLES
 from tests.helpers import run_cli
-from tests.integration.test_tangent import table
+from tests.integration.test_tangent import HINT, table
 
 EXS = all_examples(EXAMPLES)
 
@@ -20,7 +20,7 @@ EXS = all_examples(EXAMPLES)
 def test_example_passes_check_both(ex, tmp_path, gfortran):
     out = tmp_path / "chk"
     p = run_cli("check", *ex.check_args(), "--mode", "both", "-o", str(out))
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr + HINT.format(ex.name)
     assert p.stdout.rstrip().splitlines()[-1].startswith("fadj: all derivative checks passed")
     assert "fadj-check: PASS" in p.stdout
     tangent, adjoint, dot = (table(p.stdout, t) for t in ("tangent", "adjoint", "dot"))

@@ -21,7 +21,8 @@ from tests.conftest import EXAMPLES
 from tests.helpers import compile_and_run, run_cli
 
 EXS = all_examples(EXAMPLES)
-ROW = re.compile(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(PASS|FAIL)\s*$")
+HINT = ("\n(an example needs the sizes and input ranges of its head: see the [check] table of "
+        "fortran_examples/{}/fadj.toml and the README's 'fadj check' section)")
 
 
 def table(output: str, test: str) -> list[tuple[float, ...]]:
@@ -45,7 +46,7 @@ def table(output: str, test: str) -> list[tuple[float, ...]]:
 @pytest.mark.parametrize("ex", EXS, ids=[e.name for e in EXS])
 def test_example_tangent_against_finite_differences(ex, tmp_path, gfortran):
     p = run_cli("check", *ex.check_args(), "--mode", "tangent", "-o", str(tmp_path / "chk"))
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr + HINT.format(ex.name)
     rows = table(p.stdout, "tangent")
     assert len(rows) == 3
     assert all(r[-1] <= 1e-6 for r in rows), rows

@@ -80,7 +80,8 @@ def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: lis
     srcs = [str(src)]
     for name, text in (extra_sources or {}).items():
         (tmp_path / name).write_text(text)
-        srcs.insert(0, str(tmp_path / name))
+        if Path(name).suffix.lower() in (".f", ".f90", ".for", ".f77"):
+            srcs.insert(0, str(tmp_path / name))
     out = tmp_path / "out"
     opts = CheckpointOptions(nocheckpoint="--nocheckpoint" in args, externals=set(externals))
     differentiate(srcs, head, "x", "f", outdir=out, opts=opts)

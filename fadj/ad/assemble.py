@@ -56,7 +56,11 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
     if dr.kind == "function" and dr.result is not None:
         syms = [s.copy(is_result=True) if s.name == dr.result else s for s in syms]
     declared = {s.name for s in syms}
+    # derivatives of dummy arguments that this version does not take (e.g. a _fwd half)
+    unused = {ds.adj[a] for a in r.args if a in ds.adj and ds.adj[a] not in dr.args}
     for s in ds.symbols:
+        if s.name in unused:
+            continue
         if s.name not in declared:
             syms.append(s)
             declared.add(s.name)

@@ -393,13 +393,22 @@ class Tangenter:
         return dr
 
     def zero_locals(self) -> list[S.Stmt]:
-        """Tangents of locals start at 0 (a local's value on entry does not depend on the inputs)."""
+        """Tangents of locals start at 0 (a local's value on entry does not depend on the inputs).
+
+        A SAVEd local keeps its value from the previous call, which may depend on that
+        call's inputs: its tangent is SAVEd too and not reset.
+        """
         out = []
         for name, dn in list(self.ds.adj.items()):
             if not isinstance(name, str):
                 continue
             sym = self.r.scope.local(name)
             if sym is None or sym.is_arg or sym.common is not None or sym.module is not None or sym.parameter:
+                continue
+            if sym.save or (sym.init is not None and not sym.is_result):
+                for d in self.ds.symbols:
+                    if d.name == dn:
+                        d.save = True
                 continue
             if sym.allocatable or sym.pointer:
                 continue      # zeroed where allocated

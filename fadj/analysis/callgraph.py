@@ -99,7 +99,7 @@ def _generic(prog: Program, mod, gname: str, caller: Routine, args: list | None)
     from fadj.ir.typing import Typer
     candidates = [mr for s in mod.interfaces[gname].specifics for mr in mod.routines if mr.name == s]
     if args is None:
-        return candidates[0] if len(candidates) == 1 else None
+        return candidates[0] if candidates else None   # "is it a procedure?": any specific will do
     typer = Typer(caller.scope, types=prog.types)
     for cand in candidates:
         if _matches(cand, args, typer):

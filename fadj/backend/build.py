@@ -53,8 +53,9 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
         while name in sources or name in deriv_files:
             k += 1
             name = f"{Path(base).stem}_{k}{Path(base).suffix}"
-        _write_if_changed(out / name, f.text)
-        sources[name] = f.text
+        text = expose_privates(f.text, [m for m in prog.modules.values() if m.source is f])
+        _write_if_changed(out / name, text)
+        sources[name] = text
     for name, text in deriv_files.items():
         _write_if_changed(out / name, text)
         sources[name] = text
@@ -66,12 +67,57 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
         deps = [_obj(other) for other in order if other != name and defined[other] & used]
         objs.append(Obj(name, _obj(name), deps))
     flags = extra_flags
+    # INCLUDE files are found where the primal sources are
+    for d in sorted({str(Path(f.path).resolve().parent) for f in prog.files}):
+        flags = f"{flags} -I{d}".strip()
     if any(not n.endswith(".f90") and Path(n).suffix.lower() in (".f", ".for", ".f77", ".ftn") for n in order):
         flags = (flags + " -std=legacy").strip() if "-std" not in flags else flags
     mk = render("Makefile.j2", version=__version__, objects=[o.obj for o in objs], ordered=objs,
                 extra_flags=flags)
     _write_if_changed(out / "Makefile", mk)
     return order
+
+
+_PRIV_STMT = re.compile(r"^(\s*)private(\s*(::.*)?)$", re.IGNORECASE)
+_PRIV_ATTR = re.compile(r",(\s*)private(\s*)(::|,)", re.IGNORECASE)
+_TYPE_DEF = re.compile(r"^\s*type\s*((,[^:]*)?::\s*\w+|\s+\w+)\s*$", re.IGNORECASE)
+_TYPE_END = re.compile(r"^\s*end\s*type\b", re.IGNORECASE)
+_SPEC_END = re.compile(r"^\s*(contains|end\s*module\b)", re.IGNORECASE)
+
+
+def expose_privates(text: str, modules) -> str:
+    """The build copy of a module makes its PRIVATE entities PUBLIC.
+
+    Derivative routines live in module ``m_diff``, outside ``m``; they call ``m``'s private
+    procedures and read its private variables.  Only the copy in the output folder changes
+    (the user's file is untouched), and only the specification part of the module, outside
+    derived-type definitions (where PRIVATE means private components).
+    """
+    mods = [m for m in modules if m.private or m.private_default]
+    if not mods:
+        return text
+    lines = text.splitlines(keepends=True)
+
+    def public(code: str) -> str:
+        return _PRIV_ATTR.sub(lambda mm: f",{mm.group(1)}public{mm.group(2)}{mm.group(3)}", code)
+
+    for m in mods:
+        in_type = False
+        for i in range(m.loc.line - 1, len(lines)):
+            ln = lines[i]
+            code = ln.rstrip("\r\n")
+            if _SPEC_END.match(code):
+                break
+            if _TYPE_DEF.match(code):
+                new, in_type = public(code), True
+            elif _TYPE_END.match(code):
+                new, in_type = code, False
+            elif in_type:
+                new = code
+            else:
+                new = public(_PRIV_STMT.sub(lambda mm: f"{mm.group(1)}public{mm.group(2)}", code))
+            lines[i] = new + ln[len(code):]
+    return "".join(lines)
 
 
 def _obj(name: str) -> str:

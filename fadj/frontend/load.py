@@ -144,6 +144,8 @@ class _Loader:
         for gname, specifics in decl.interfaces.items():
             from fadj.ir.program import Interface
             mod.interfaces[gname] = Interface(gname, specifics, loc)
+            if scope.local(gname) is None:
+                scope.add(Symbol(gname, procedure=True, module=name, loc=loc))
         self.prog.modules[name] = mod
         sub = next((c for c in node.content if isinstance(c, F.Module_Subprogram_Part)), None)
         units = []

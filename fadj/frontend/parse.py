@@ -31,7 +31,9 @@ def parse_source(src: SourceFile):
     from fparser.two.utils import FortranSyntaxError
 
     _clear_symbol_tables()
-    reader = FortranStringReader(src.text, ignore_comments=False, include_dirs=None)
+    import os
+    include_dirs = [os.path.dirname(os.path.abspath(src.path))] + list(getattr(src, "include_dirs", []) or [])
+    reader = FortranStringReader(src.text, ignore_comments=False, include_dirs=include_dirs)
     reader.set_format(FortranFormat(not src.fixed_form, False))
     reader.id = src.path
     try:

@@ -54,10 +54,27 @@ class _Hoister:
                 out.append(S.Assign(E.Name(name), call, loc=loc))
                 return E.Name(name)
             return call
+        if isinstance(e, E.ArrayCtor) and self._real(e) and not any(isinstance(i, E.ImpliedDo) for i in e.items) \
+                and any(isinstance(n, E.REF_TYPES) for n in E.walk(e)):
+            # an array constructor of variables inside an expression gets its own statement
+            ctor = E.ArrayCtor(tuple(self.expr(i, out, loc) for i in e.items))
+            name = self.fresh_array("actor", ctor, len(e.items))
+            out.append(S.Assign(E.Name(name), ctor, loc=loc))
+            return E.Name(name)
         kids = e.children()
         if not kids:
             return e
         return E.rebuild(e, [self.expr(k, out, loc) for k in kids])
+
+    def fresh_array(self, base: str, like: E.Expr, size: int) -> str:
+        t = self.typer.type_of(like)
+        while True:
+            self.counter += 1
+            name = f"{base}{self.counter}"
+            if self.r.scope.lookup(name) is None:
+                break
+        self.r.scope.add(Symbol(name, type=t, dims=(Dim(None, E.IntLit(str(size))),), loc=self.r.loc))
+        return name
 
     def actual(self, a: E.Expr, out: list[S.Stmt], loc) -> E.Expr:
         """An actual argument: real expressions that are not references become temporaries."""

@@ -158,6 +158,9 @@ class Partials:
         return True
 
     def _call(self, node: E.Call, factor, acc, order) -> None:
+        if I.is_intrinsic(node.name) and (node.name in I.INQUIRY or node.name in I.INTEGER_RESULT
+                                          or node.name in I.LOGICAL_RESULT):
+            return      # integer or logical results (size, nint, any...): no derivative flows through
         if self._linear(node, factor, acc, order):
             return
         name = I.generic_name(node.name)

@@ -199,11 +199,16 @@ def _logical(text: str, what: str) -> str:
     raise FadjError(NOWHERE, f"--size {what}={text}: expected true or false")
 
 
+#: intrinsics the driver calls: a head argument (or its d/b/0 variant) must not hide them
+_DRIVER_INTRINSICS = {"abs", "adjustl", "all", "dble", "huge", "index", "max", "maxval", "mod", "real", "reshape",
+                      "shape", "sum", "tiny", "trim"}
+
+
 class _Names:
     """Driver variable names: the head's own names where free, fresh ones otherwise."""
 
     def __init__(self, taken: set[str]):
-        self.taken = set(taken)
+        self.taken = set(taken) | _DRIVER_INTRINSICS
 
     def fresh(self, base: str) -> str:
         """``base``, or ``base2``, ``base3``... (the driver's own names all start with ``ck_``)."""
@@ -249,8 +254,8 @@ def driver_spec(ctx, opts: CheckOptions) -> dict:
         if sym.allocatable or sym.pointer or sym.procedure:
             raise UnsupportedError(loc, f"argument '{a}' of '{head.name}' is allocatable, a pointer or a procedure: "
                                         f"fadj check cannot generate its driver (write your own driver)")
-        d = DArg(a, a if not a.startswith("ck_") else names.fresh("a_" + a), t.base, t.kind,
-                 _extents(head, sym, sizes, dim_users, loc, opts.init is not None))
+        own = not a.startswith("ck_") and a not in _DRIVER_INTRINSICS
+        d = DArg(a, a if own else names.fresh("a_" + a), t.base, t.kind, _extents(head, sym, sizes, loc))
         if t.base == "real":
             if a in sizes and not sym.is_array:
                 raise FadjError(NOWHERE, f"--size {a}: '{a}' is a real scalar, which gets a pseudo-random value "
@@ -363,7 +368,7 @@ def _dimension_arguments(head: Routine) -> dict[str, set[str]]:
     return out
 
 
-def _extents(head: Routine, sym, sizes: dict[str, str], dim_users, loc: Loc, has_init: bool) -> list[tuple[int, int]]:
+def _extents(head: Routine, sym, sizes: dict[str, str], loc: Loc) -> list[tuple[int, int]]:
     """The (lower, upper) bounds of an array argument, or [] for a scalar."""
     if not sym.dims:
         return []

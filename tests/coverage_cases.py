@@ -1,0 +1,775 @@
+"""The Fortran coverage table: one row per construct, each with a program that exercises it.
+
+``supported`` rows are differentiated in reverse mode, built with gfortran and checked
+against central finite differences (test_coverage.py); ``error`` rows must stop with a
+one-line ``file:line: error:`` naming the construct.  README.md's coverage table lists the
+same rows with the same statuses (a test keeps them in sync).
+
+Every program's head is ``s(x, n, f)``: x(n) real(8) inputs, f real(8) output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Case:
+    row: str                  # the construct, as in the README table
+    status: str               # "supported" or "error"
+    source: str
+    suffix: str = ".f90"
+    module: str | None = None
+    error: str = ""           # expected message fragment (error rows)
+    extra: dict = field(default_factory=dict)   # other files: name -> text (compiled first)
+    externals: tuple = ()
+    inits: list | None = None
+    split_too: bool = True    # also check with --nocheckpoint
+
+
+CASES: list[Case] = []
+
+
+def case(*args, **kw):
+    CASES.append(Case(*args, **kw))
+
+
+# ---------------------------------------------------------------------------- modules
+case("module variables (active)", "supported", """\
+module state
+  implicit none
+  real(8) :: u(8), gain = 1.5d0
+contains
+  subroutine step(n)
+    integer :: n, i
+    do i = 2, n
+      u(i) = u(i) + gain*sin(u(i-1))
+    end do
+  end subroutine
+end module
+subroutine s(x, n, f)
+  use state
+  integer :: n
+  real(8) :: x(n), f
+  u(1:n) = x
+  gain = x(1)
+  call step(n)
+  call step(n)
+  f = sum(u(1:n)**2)
+end subroutine
+""")
+
+case("USE with ONLY and renames", "supported", """\
+module consts
+  integer, parameter :: wp = kind(1.0d0)
+  real(wp), parameter :: half = 0.5_wp
+  real(wp) :: scale = 2.0_wp
+end module
+module ops
+  use consts, only: wp, h => half
+contains
+  real(wp) function soft(a)
+    real(wp), intent(in) :: a
+    soft = h*a + log(1.0_wp + exp(-a))
+  end function
+end module
+subroutine s(x, n, f)
+  use consts, only: wp, sc => scale
+  use ops, only: smooth => soft
+  integer :: n, i
+  real(wp) :: x(n), f
+  f = 0
+  do i = 1, n
+    f = f + sc*smooth(x(i)**2)
+  end do
+end subroutine
+""")
+
+case("module procedures", "supported", """\
+module physics
+contains
+  subroutine flux(u, g, n)
+    integer, intent(in) :: n
+    real(8), intent(in) :: u(n)
+    real(8), intent(out) :: g(n)
+    integer :: i
+    do i = 1, n
+      g(i) = u(i)*cos(u(i))
+    end do
+  end subroutine
+  real(8) function energy(u, n)
+    integer, intent(in) :: n
+    real(8), intent(in) :: u(n)
+    energy = 0.5d0*sum(u**2)
+  end function
+  subroutine s(x, n, f)
+    integer :: n
+    real(8) :: x(n), f, g(n)
+    call flux(x, g, n)
+    f = energy(g, n) + energy(x, n)
+  end subroutine
+end module
+""", module="physics")
+
+case("CONTAINS-internal procedures", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i
+  real(8) :: x(n), f, w(n), c
+  c = 0.3d0
+  w = x
+  do i = 1, 3
+    call relax(0.5d0)
+  end do
+  f = total() + c*w(1)
+contains
+  subroutine relax(a)
+    real(8) :: a
+    integer :: k
+    do k = 2, n
+      w(k) = w(k) + a*sin(w(k-1))*c
+    end do
+    c = c*w(n)
+  end subroutine
+  real(8) function total()
+    integer :: k
+    total = 0
+    do k = 1, n
+      total = total + w(k)**2
+    end do
+  end function
+end subroutine
+""")
+
+case("interfaces and generic names", "supported", """\
+module gen
+  interface norm
+    module procedure norm_vec, norm_sca
+  end interface
+contains
+  real(8) function norm_vec(v)
+    real(8), intent(in) :: v(:)
+    norm_vec = sqrt(sum(v**2))
+  end function
+  real(8) function norm_sca(a)
+    real(8), intent(in) :: a
+    norm_sca = abs(a)
+  end function
+  subroutine s(x, n, f)
+    integer :: n
+    real(8) :: x(n), f
+    f = norm(x) + norm(x(2))*norm(x(3:5))
+  end subroutine
+end module
+""", module="gen")
+
+case("PRIVATE/PUBLIC entities", "supported", """\
+module hidden
+  implicit none
+  private
+  public :: s
+  real(8), parameter :: c = 0.7d0
+contains
+  real(8) function helper(a)
+    real(8), intent(in) :: a
+    helper = c*a**3
+  end function
+  subroutine s(x, n, f)
+    integer :: n, i
+    real(8) :: x(n), f
+    f = 0
+    do i = 1, n
+      f = f + x(i)*c
+    end do
+  end subroutine
+end module
+""", module="hidden")
+
+# ---------------------------------------------------------------------------- legacy storage
+case("COMMON blocks (named and blank)", "supported", """\
+      SUBROUTINE INIT(X, N)
+      IMPLICIT DOUBLE PRECISION (A-H,O-Z)
+      PARAMETER (NMAX = 16)
+      COMMON /STATE/ U(NMAX), V(NMAX), NN
+      COMMON /PARS/ ALPHA, BETA
+      COMMON T0
+      DIMENSION X(N)
+      NN = N
+      DO 10 I = 1, N
+        U(I) = X(I)
+        V(I) = 0.0D0
+   10 CONTINUE
+      ALPHA = 0.1D0
+      BETA = X(1)
+      T0 = 0.5D0
+      END
+      SUBROUTINE STEP
+      IMPLICIT DOUBLE PRECISION (A-H,O-Z)
+      PARAMETER (NMAX = 16)
+      COMMON /STATE/ W(NMAX), Z(NMAX), M
+      COMMON /PARS/ A, B
+      COMMON T
+      DO 20 I = 2, M
+        Z(I) = Z(I) + A*SIN(W(I-1))*B + T
+        W(I) = W(I) + Z(I)*W(I)
+   20 CONTINUE
+      T = T*1.1D0
+      END
+      SUBROUTINE S(X, N, F)
+      IMPLICIT DOUBLE PRECISION (A-H,O-Z)
+      PARAMETER (NMAX = 16)
+      COMMON /STATE/ U(NMAX), V(NMAX), NN
+      COMMON T0
+      DIMENSION X(N)
+      CALL INIT(X, N)
+      DO 30 K = 1, 4
+        CALL STEP
+   30 CONTINUE
+      F = 0
+      DO 40 I = 1, N
+        F = F + U(I)**2 + V(I) + T0
+   40 CONTINUE
+      END
+""", suffix=".f")
+
+case("DATA and SAVE", "supported", """\
+      SUBROUTINE S(X, N, F)
+      IMPLICIT DOUBLE PRECISION (A-H,O-Z)
+      DIMENSION X(N), W(3)
+      SAVE NCALL
+      DATA W /0.5D0, 1.5D0, -0.25D0/, NCALL /0/
+      NCALL = NCALL + 1
+      F = 0
+      DO 10 I = 1, N
+        F = F + W(MOD(I, 3) + 1)*X(I)**2
+   10 CONTINUE
+      END
+""", suffix=".f")
+
+case("EQUIVALENCE", "error", """\
+      SUBROUTINE S(X, N, F)
+      DOUBLE PRECISION X(N), F, A(4), B(4)
+      EQUIVALENCE (A(1), B(1))
+      A(1) = X(1)
+      F = B(1)**2
+      END
+""", suffix=".f", error="EQUIVALENCE is not supported")
+
+case("INCLUDE files", "supported", """\
+      SUBROUTINE S(X, N, F)
+      IMPLICIT DOUBLE PRECISION (A-H,O-Z)
+      INCLUDE 'blk.inc'
+      DIMENSION X(N)
+      ALPHA = 0.5D0
+      DO 10 I = 1, N
+        U(I) = X(I)*ALPHA + SIN(X(I))
+   10 CONTINUE
+      F = 0
+      DO 20 I = 1, N
+        F = F + U(I)**2
+   20 CONTINUE
+      END
+""", suffix=".f", extra={"blk.inc": "      DOUBLE PRECISION U(16), ALPHA\n      COMMON /BLK/ U, ALPHA\n"})
+
+# ---------------------------------------------------------------------------- arrays
+case("assumed-shape arrays", "supported", """\
+module ash
+contains
+  subroutine smooth(u, v)
+    real(8), intent(in) :: u(:)
+    real(8), intent(out) :: v(:)
+    integer :: i
+    v(1) = u(1)
+    do i = 2, size(u)
+      v(i) = 0.5d0*(u(i) + u(i-1))**2
+    end do
+  end subroutine
+  subroutine s(x, n, f)
+    integer :: n
+    real(8) :: x(n), f, y(n)
+    call smooth(x, y)
+    call smooth(y(1:n:2), y(2:n:2))
+    f = sum(y)
+  end subroutine
+end module
+""", module="ash")
+
+case("assumed-size arrays", "supported", """\
+      SUBROUTINE WORK(A, B, M)
+      DOUBLE PRECISION A(*), B(*)
+      DO 10 I = 1, M
+        B(I) = B(I) + A(I)**3
+   10 CONTINUE
+      END
+      SUBROUTINE S(X, N, F)
+      DOUBLE PRECISION X(N), F, Y(8), Z(8)
+      DO 10 I = 1, N
+        Y(I) = COS(X(I))
+        Z(I) = 0.5D0
+   10 CONTINUE
+      CALL WORK(X, Y, N)
+      CALL WORK(Y, Z(2), N - 1)
+      F = 0
+      DO 20 I = 1, N
+        F = F + Y(I)*X(I) + Z(I)**2
+   20 CONTINUE
+      END
+""", suffix=".f")
+
+case("allocatable arrays (ALLOCATE/DEALLOCATE)", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i, k
+  real(8) :: x(n), f
+  real(8), allocatable :: w(:), v(:)
+  allocate(w(0:n+1))
+  w(0) = 0
+  w(n+1) = 0
+  w(1:n) = x
+  f = 0
+  do k = 1, 3
+    allocate(v(n))
+    do i = 1, n
+      v(i) = 0.25d0*(w(i-1) + 2*w(i) + w(i+1)) + 0.1d0*sin(w(i))
+    end do
+    w(1:n) = v*v
+    f = f + sum(v)
+    deallocate(v)
+  end do
+  f = f + sum(w(1:n)**2)
+  deallocate(w)
+end subroutine
+""")
+
+case("automatic arrays", "supported", """\
+subroutine inner(u, m)
+  integer :: m
+  real(8) :: u(m), tmp(m), work(2*m)
+  tmp = u**2
+  work(1:m) = tmp
+  work(m+1:) = sin(u)
+  u = work(1:m) + work(m+1:2*m)
+end subroutine
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, y(n)
+  y = x
+  call inner(y, n)
+  f = sum(y*x)
+end subroutine
+""")
+
+case("array sections with strides", "supported", """\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, y(n), z(n/2)
+  y = x
+  y(2:n:2) = y(1:n-1:2)*y(2:n:2)
+  z = y(n:1:-2) + 2*y(1:n:2)
+  y(1:n:2) = z**2
+  f = sum(y) + sum(z*x(1:n/2))
+end subroutine
+""")
+
+case("whole-array expressions", "supported", """\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, y(n), a
+  a = 0.5d0
+  y = exp(-a*x**2) + x*a
+  y = y*y + sin(y)
+  f = sum(y*x)
+end subroutine
+""")
+
+case("WHERE / ELSEWHERE", "supported", """\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, y(n), c
+  c = x(1)
+  y = x
+  where (y > 0.55d0)
+    y = sqrt(y)*c
+    x = y + 1
+  elsewhere (y > 0.35d0)
+    y = y**2
+  elsewhere
+    y = -y*c
+  end where
+  f = sum(y) + sum(x**2)
+end subroutine
+""")
+
+case("array constructors", "supported", """\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, v(3)
+  v = [x(1)*x(2), sin(x(3)), 2.0d0]
+  f = sum(v**2) + dot_product([x(4), x(5)], [1.0d0, 3.0d0])
+end subroutine
+""")
+
+case("array intrinsics (sum product dot_product matmul maxval minval transpose reshape spread "
+     "cshift eoshift)", "supported", """\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, a(2, 4), b(4, 2), c(2, 2), v(4), w(2), y(8), z(4, 2)
+  a = reshape(x, [2, 4])
+  b = transpose(a)*1.5d0
+  c = matmul(a, b)
+  v = x(1:4)
+  w = matmul(a, v) + matmul(v, b)
+  y = cshift(x, 2)**2 + eoshift(x, -1)
+  z = spread(x(1:4), 2, 2)*b
+  f = sum(c**2) + sum(w*x(5:6)) + sum(y) + sum(sum(z, dim=1)**2) + dot_product(x, y)
+  f = f + maxval(x)*minval(y) + product(x(1:3))
+end subroutine
+""")
+
+case("inquiry intrinsics (size shape lbound ubound) and merge", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i
+  real(8) :: x(n), f, y(0:n-1)
+  integer :: sh(1)
+  sh = shape(x)
+  do i = lbound(y, 1), ubound(y, 1)
+    y(i) = merge(x(i+1)**2, -x(i+1), x(i+1) > 0.45d0)
+  end do
+  f = sum(y)*size(x)/sh(1)
+end subroutine
+""")
+
+# ---------------------------------------------------------------------------- control flow
+case("DO WHILE, EXIT, CYCLE, named constructs", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i, j
+  real(8) :: x(n), f, t
+  f = 0
+  outer: do i = 1, n
+    t = x(i)
+    if (t > 2.5d0) exit
+    do j = 1, n
+      if (j == i) cycle
+      if (x(j) > 3.0d0) exit outer
+      f = f + sin(t*x(j))
+    end do
+    f = f*1.01d0
+  end do outer
+  i = 0
+  do while (i < n)
+    i = i + 1
+    f = f + x(i)*cos(f)
+  end do
+end subroutine
+""")
+
+case("SELECT CASE", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i
+  real(8) :: x(n), f
+  f = 1
+  do i = 1, n
+    select case (mod(i, 4))
+    case (0)
+      f = f*x(i)
+    case (1, 2)
+      f = f + exp(x(i))
+    case default
+      f = f/(1 + x(i)**2)
+    end select
+  end do
+end subroutine
+""")
+
+case("arithmetic and logical IF", "supported", """\
+      SUBROUTINE S(X, N, F)
+      IMPLICIT DOUBLE PRECISION (A-H,O-Z)
+      DIMENSION X(N)
+      F = 0
+      DO 30 I = 1, N
+        IF (X(I) - 0.55D0) 10, 20, 20
+   10   F = F + X(I)**2
+        GOTO 30
+   20   IF (X(I) .GT. 0.75D0) F = F + SQRT(X(I))*F
+   30 CONTINUE
+      END
+""", suffix=".f")
+
+case("GOTO and computed GOTO (forward and backward jumps)", "supported", """\
+      SUBROUTINE S(X, N, F)
+      IMPLICIT DOUBLE PRECISION (A-H,O-Z)
+      DIMENSION X(N)
+      F = 0.0D0
+      I = 0
+   10 I = I + 1
+      IF (I .GT. N) GOTO 50
+      T = X(I)
+      IF (T .LT. 0.55D0) GOTO 20
+      GOTO 30
+   20 F = F + SIN(T)*F + T**2
+      GOTO 10
+   30 F = F*COS(T) + T
+      DO 40 J = 1, N
+         IF (X(J) .GT. 1.25D0) GOTO 10
+         F = F + X(J)*T
+   40 CONTINUE
+      GOTO 10
+   50 CONTINUE
+      K = MOD(N, 3) + 1
+      GOTO (60, 70, 80) K
+   60 F = F*X(1)
+      GOTO 90
+   70 F = F + X(2)**3
+      GOTO 90
+   80 F = F - X(3)
+   90 RETURN
+      END
+""", suffix=".f")
+
+case("STOP and early RETURN", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i
+  real(8) :: x(n), f
+  f = x(1)**2
+  if (n <= 0) stop 'no data'
+  if (x(2) > 2.0d0) then
+    f = f + x(2)
+    return
+  end if
+  do i = 1, n
+    f = f + x(i)*x(1)
+    if (f > 1.0d3) return
+  end do
+end subroutine
+""", inits=["    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do",
+           "    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do\n    x(2) = 2.5d0",
+           "    do i = 1, n\n      x(i) = 2.0d0 + 3.0d0*i\n    end do\n    x(2) = 1.0d0"])
+
+# ---------------------------------------------------------------------------- functions
+case("PURE and ELEMENTAL functions", "supported", """\
+module el
+contains
+  elemental real(8) function soft(a, c) result(r)
+    real(8), intent(in) :: a, c
+    r = c*log(1.0d0 + exp(a/c))
+  end function
+  pure real(8) function sq(a)
+    real(8), intent(in) :: a
+    sq = a*a
+  end function
+  subroutine s(x, n, f)
+    integer :: n
+    real(8) :: x(n), f, y(n)
+    y = soft(x, 0.5d0) + sq(x(2))
+    f = sum(y*soft(x(1), 2.0d0))
+  end subroutine
+end module
+""", module="el")
+
+case("RESULT clauses and recursive routines", "supported", """\
+module rec
+contains
+  recursive function horner(c, x, k, n) result(v)
+    integer, intent(in) :: k, n
+    real(8), intent(in) :: c(n), x
+    real(8) :: v
+    if (k == n) then
+      v = c(n)
+    else
+      v = c(k) + x*horner(c, x, k + 1, n)
+    end if
+  end function
+  recursive subroutine tree(x, lo, hi, acc)
+    integer, intent(in) :: lo, hi
+    real(8), intent(in) :: x(:)
+    real(8), intent(inout) :: acc
+    integer :: mid
+    if (hi - lo < 2) then
+      acc = acc + sin(x(lo))*x(hi)
+    else
+      mid = (lo + hi)/2
+      call tree(x, lo, mid, acc)
+      acc = acc*1.01d0
+      call tree(x, mid, hi, acc)
+    end if
+  end subroutine
+  subroutine s(x, n, f)
+    integer :: n
+    real(8) :: x(n), f
+    f = horner(x, 0.7d0*x(2), 1, n)
+    call tree(x, 1, n, f)
+  end subroutine
+end module
+""", module="rec", split_too=False)
+
+case("OPTIONAL arguments, PRESENT and keyword arguments", "supported", """\
+module opt
+contains
+  subroutine scale(a, n, w, bias)
+    integer, intent(in) :: n
+    real(8), intent(inout) :: a(n)
+    real(8), intent(in), optional :: w
+    real(8), intent(in), optional :: bias(n)
+    real(8) :: ww
+    ww = 1.0d0
+    if (present(w)) ww = w
+    a = a*ww
+    if (present(bias)) a = a + bias**2
+  end subroutine
+  subroutine s(x, n, f)
+    integer :: n
+    real(8) :: x(n), f, y(n), z(n)
+    y = x
+    call scale(y, n)
+    z = y
+    call scale(z, n, w=x(1))
+    call scale(y, n, bias=z, w=0.5d0)
+    call scale(n=n, a=z, bias=y)
+    f = sum(y*z)
+  end subroutine
+end module
+""", module="opt")
+
+case("statement functions", "supported", """\
+      SUBROUTINE S(X, N, F)
+      DOUBLE PRECISION X(N), F, Q, T, R, P
+      Q(T, R) = T*2 + SIN(R)
+      P(T) = Q(T, T**2)*T
+      F = 0
+      DO 10 I = 1, N - 1
+        F = F + Q(X(I), X(I+1)) + P(X(I))
+   10 CONTINUE
+      END
+""", suffix=".f")
+
+# ---------------------------------------------------------------------------- kinds
+case("real(4)/real(8), selected_real_kind, kind(1.d0), mixed precision", "supported", """\
+module kinds
+  integer, parameter :: sp = selected_real_kind(6)
+  integer, parameter :: dp = kind(1.d0)
+end module
+subroutine s(x, n, f)
+  use kinds
+  integer :: n, i
+  real(dp) :: x(n), f
+  real(sp) :: w
+  real(8) :: acc
+  w = 0.25_sp
+  acc = 0
+  do i = 1, n
+    acc = acc + w*x(i)**2 + real(i, dp)*x(i)
+  end do
+  f = acc
+end subroutine
+""")
+
+case("complex values (passive)", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i
+  real(8) :: x(n), f
+  complex(8) :: z
+  z = (0.0d0, 1.0d0)
+  f = 0
+  do i = 1, n
+    z = z*(0.9d0, 0.1d0)
+    f = f + x(i)**2*real(z)
+  end do
+end subroutine
+""")
+
+case("derived types with real components", "supported", """\
+module types
+  implicit none
+  type :: cell
+    real(8) :: h, u(3)
+    integer :: id
+  end type cell
+  type :: grid
+    type(cell) :: c(8)
+    real(8) :: dx = 1.0d0
+  end type
+contains
+  subroutine update(g, n)
+    type(grid), intent(inout) :: g
+    integer :: n, i
+    do i = 2, n
+      g%c(i)%h = g%c(i)%h + g%dx*sin(g%c(i-1)%h)*g%c(i)%u(2)
+      g%c(i)%u(1) = g%c(i)%h**2
+    end do
+  end subroutine
+  subroutine s(x, n, f)
+    integer :: n, i
+    real(8) :: x(n), f
+    type(grid) :: g
+    do i = 1, n
+      g%c(i)%h = x(i)
+      g%c(i)%u = [x(i), 2*x(i), 1.0d0]
+      g%c(i)%id = i
+    end do
+    g%dx = 0.5d0
+    call update(g, n)
+    call update(g, n)
+    f = 0
+    do i = 1, n
+      f = f + g%c(i)%h*g%c(i)%u(1)
+    end do
+  end subroutine
+end module
+""", module="types")
+
+# ---------------------------------------------------------------------------- I/O, externals
+case("I/O (PRINT, WRITE, READ, OPEN) stays in the primal", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i
+  real(8) :: x(n), f, c
+  character(len=32) :: line
+  write(line, '(f8.3)') 0.75d0
+  read(line, *) c
+  open(unit=42, file='fadj_io_test.txt', status='replace')
+  f = 0
+  do i = 1, n
+    f = f + c*x(i)**2
+    write(42, *) i, f
+  end do
+  close(42)
+  if (f < -1) print *, 'negative', f
+end subroutine
+""")
+
+case("routines without source (--external)", "supported", """\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, y(n)
+  call blackbox(x, y, n)
+  f = sum(y**2)
+end subroutine
+""", externals=("blackbox",), extra={"blackbox.f90": """\
+subroutine blackbox(a, b, m)
+  integer :: m
+  real(8) :: a(m), b(m)
+  b = sin(a)*a
+end subroutine
+subroutine blackbox_b(a, ab, b, bb, m)
+  integer :: m
+  real(8) :: a(m), ab(m), b(m), bb(m)
+  ab = ab + (cos(a)*a + sin(a))*bb
+  bb = 0
+end subroutine
+"""})
+
+case("a call to a routine with no source", "error", """\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f
+  call nowhere(x, n, f)
+end subroutine
+""", error="call to routine 'nowhere', which has no source")
+
+case("non-differentiable points (abs sign min max mod nint int floor, comparisons)", "supported", """\
+subroutine s(x, n, f)
+  integer :: n, i
+  real(8) :: x(n), f
+  f = 0
+  do i = 1, n
+    f = f + abs(x(i) - 0.65d0)*sign(1.0d0, x(i) - 0.45d0) + max(x(i), 0.55d0)*min(x(i), 0.95d0)
+    f = f + mod(x(i), 0.3d0) + nint(x(i))*x(i) + int(3*x(i))*x(i)**2 + floor(x(i)*4)*x(i)
+  end do
+end subroutine
+""", inits=["    do i = 1, n\n      x(i) = 0.213d0 + 0.097d0*i\n    end do"])   # away from the kinks

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from fadj.ad.deriv import DerivRoutine
 from fadj.ad.dscope import DerivScope, diff_module_name
-from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
-from fadj.ir import stmt as S
 from fadj.ir.program import Routine, Use
 from fadj.ir.symbols import Symbol
 

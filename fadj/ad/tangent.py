@@ -41,48 +41,7 @@ REAL8 = TypeSpec("real", 8, double=True)
 def tangent_routines(ctx) -> list[DerivRoutine]:
     """The ``_d`` routines the head's tangent needs, in source order (deterministic output)."""
     need = needed_routines(ctx)
-    check_internals(ctx, need)
     return [tangenter(ctx, r).routine() for r in ctx.prog.order if r in need]
-
-
-def check_internals(ctx, need: set[Routine]) -> None:
-    """Internal procedures (CONTAINS inside a routine) are supported when they are passive.
-
-    A routine's ``_d`` keeps verbatim copies of its internal procedures, so the primal
-    calls it copies still resolve.  An internal procedure that needs a derivative, or
-    that writes a real variable of its host or reads one that varies with the inputs,
-    is refused: the analyses do not link a host's variables to the internal
-    procedure's view of them, so its effect on derivatives would be missed.
-    """
-    for r in ctx.routines:
-        if r.host is None:
-            continue
-        what = f"internal procedure '{r.name}' (CONTAINS in '{r.host.name}')"
-        if r in need:
-            raise UnsupportedError(r.loc, f"{what} is active: tangent mode does not differentiate internal "
-                                          f"procedures yet; make it a module or external procedure")
-        summ = ctx.effects.summary(r)
-        for vid in sorted(summ.reads | summ.writes):
-            host, name = _host_variable(r, vid)
-            if host is None:
-                continue
-            sym = host.scope.local(name)
-            if sym is None or sym.type is None or not sym.type.is_real or sym.parameter:
-                continue
-            if vid in summ.writes or ctx.activity.key(host, name) in ctx.activity.varied:
-                raise UnsupportedError(r.loc, f"{what} {'writes' if vid in summ.writes else 'reads'} '{name}' of "
-                                              f"its host: tangent mode cannot follow derivatives through host "
-                                              f"association yet; pass '{name}' as an argument")
-
-
-def _host_variable(r: Routine, vid: str) -> tuple[Routine | None, str]:
-    h = r.host
-    while h is not None:
-        prefix = f"{h.qualname}::"
-        if vid.startswith(prefix):
-            return h, vid[len(prefix):]
-        h = h.host
-    return None, ""
 
 
 def needed_routines(ctx) -> set[Routine]:
@@ -388,7 +347,6 @@ class Tangenter:
         dr = finish(dr, r, self.ds, self.called, result_is_local=True)
         for name, t in sorted(self.ext_functions.items()):
             dr.externals.append(Symbol(name, type=t, procedure=True))
-        dr.internals = [primal_copy(self.ctx, ir) for ir in r.internals]
         self._routine = dr
         return dr
 
@@ -416,11 +374,3 @@ class Tangenter:
             out.append(S.Assign(E.Name(dn), _zero(kind)))
         return out
 
-
-def primal_copy(ctx, r: Routine) -> DerivRoutine:
-    """A verbatim copy of (passive) internal procedure ``r``, to sit inside its host's ``_d``."""
-    dr = DerivRoutine(r.name, r, r.kind, list(r.args), result=r.result if r.is_function else None,
-                      body=list(r.body), prefix=r.prefix)
-    dr = finish(dr, r, DerivScope(ctx, r, "d"), set(), result_is_local=True)
-    dr.internals = [primal_copy(ctx, ir) for ir in r.internals]
-    return dr

@@ -154,7 +154,6 @@ class Effects:
     def node_effects(self, r: Routine, n: Node) -> tuple[frozenset, frozenset, frozenset]:
         """(uses, defs, kills) of a CFG node."""
         st = n.stmt
-        key = (id(n), n.kind)
         k = n.kind
         if k in ("entry", "exit", "do_exit", "do_test"):
             return frozenset(), frozenset(), frozenset()

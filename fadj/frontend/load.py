@@ -21,7 +21,7 @@ from fadj.ir import stmt as S
 from fadj.ir.consts import INTRINSIC_KIND_NAMES
 from fadj.ir.intrinsics import is_intrinsic
 from fadj.ir.program import Module, Program, Routine, SourceFile
-from fadj.ir.symbols import INTEGER, ImplicitRules, Scope, Symbol, TypeSpec
+from fadj.ir.symbols import INTEGER, ImplicitRules, Scope, Symbol
 
 INTRINSIC_MODULES = {"iso_fortran_env", "iso_c_binding", "ieee_arithmetic", "ieee_exceptions",
                      "ieee_features", "omp_lib", "omp_lib_kinds", "mpi"}

@@ -15,7 +15,6 @@ them (inside the ELSE, at each iteration), never hoisted past a branch.
 from __future__ import annotations
 
 from fadj.ir import expr as E
-from fadj.ir import intrinsics as I
 from fadj.ir import stmt as S
 from fadj.ir.program import Program, Routine
 from fadj.ir.symbols import Dim, Symbol

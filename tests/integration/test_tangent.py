@@ -399,14 +399,17 @@ end subroutine
     assert "r.f90:5" in e.value.format() and "'sum'" in e.value.format()
 
 
-def test_internal_procedures_are_refused(tmp_path):
+@pytest.mark.slow
+def test_internal_procedure_updating_a_host_variable(tmp_path, gfortran):
+    """Host variables are lifted to arguments: the internal procedure gets its own _d, nested."""
     (tmp_path / "f.f90").write_text("""subroutine h(x, f)
-  real(8), intent(in) :: x
+  real(8), intent(in) :: x(3)
   real(8), intent(out) :: f
   real(8) :: t
   t = 0
-  call inner(x)
-  f = t
+  call inner(x(1))
+  call inner(x(2)*2.0d0)
+  f = t*x(3)
 contains
   subroutine inner(a)
     real(8), intent(in) :: a
@@ -414,9 +417,10 @@ contains
   end subroutine inner
 end subroutine h
 """)
-    p = run_cli("differentiate", "f.f90", "--head", "h", "--mode", "tangent", cwd=tmp_path)
-    assert p.returncode == 2
-    assert p.stderr.startswith("f.f90:9: error: internal procedure 'inner'"), p.stderr
+    rep = run_check(CheckOptions([str(tmp_path / "f.f90")], "h", mode="tangent", outdir=tmp_path / "chk"))
+    assert rep.passed
+    text = (tmp_path / "chk" / "f_d.f90").read_text()
+    assert re.search(r"^contains$(.|\n)*^\s*subroutine inner_d\(a, ad, t, td\)$", text, re.M), text
 
 
 def test_passive_internal_procedures_are_copied(tmp_path, write, gfortran):

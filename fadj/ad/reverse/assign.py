@@ -1,0 +1,195 @@
+"""Reverse mode of assignments: adjoint statements from the rule table, WHERE, constructors,
+ALLOCATE/DEALLOCATE."""
+from __future__ import annotations
+
+
+from fadj.ad import build as B
+from fadj.analysis.effects import ref_names, subscript_names, var_id
+from fadj.errors import UnsupportedError
+from fadj.ir import expr as E
+from fadj.ir import stmt as S
+from fadj.ir.symbols import TypeSpec
+from fadj.rules.partials import SEED, Partials, apply_partial, has_seed, real_kind_of
+
+
+from fadj.ad.reverse.stack import _short, pop, push
+
+
+class AssignMixin:
+    """Methods of :class:`fadj.ad.reverse.engine.Reverser` (split by concern)."""
+
+    def r_Assign(self, st: S.Assign, sw):
+        site = self.cg.site_of.get(st)
+        if site is not None:
+            return self.call_site(st, site, sw)
+        fwd: list[S.Stmt] = []
+        bwd: list[S.Stmt] = []
+        lhs_id = var_id(self.r, E.base_name(st.lhs))
+        if lhs_id in self.pushed(st, sw):
+            fwd.append(push(st.lhs))
+            bwd.append(pop(st.lhs))
+            self.restored.add(lhs_id)
+        fwd.append(st)
+        if self.active_ref(st.lhs):
+            if isinstance(E.strip_parens(st.rhs), E.ArrayCtor):
+                bwd += self.adjoint_ctor(st)
+            else:
+                bwd += self.adjoint_assign(st)
+        return fwd, bwd
+
+    def r_Where(self, st: S.Where, sw):
+        """A single masked assignment (after lower_where): masked adjoint statements."""
+        if len(st.branches) != 1 or st.else_body is not None or len(st.branches[0][1]) != 1 \
+                or not isinstance(st.branches[0][1][0], S.Assign):
+            raise UnsupportedError(st.loc, "this WHERE form is not supported in reverse mode")
+        mask, (asg,) = st.branches[0]
+        fwd: list[S.Stmt] = []
+        bwd: list[S.Stmt] = []
+        lhs_id = var_id(self.r, E.base_name(asg.lhs))
+        if lhs_id in self.pushed(st, sw):
+            fwd.append(push(asg.lhs))
+            bwd.append(pop(asg.lhs))
+            self.restored.add(lhs_id)
+        fwd.append(st)
+        if self.active_ref(asg.lhs):
+            bwd += self.adjoint_assign(asg, mask)
+        return fwd, bwd
+
+    def _assign_uses(self, st: S.Assign) -> set[str]:
+        names: set[str] = set(subscript_names(st.lhs))
+        for ref, p in self.partials(st):
+            names |= ref_names(p) - {SEED}
+            names |= subscript_names(ref)
+        return names
+
+    def adjoint_ctor(self, st: S.Assign) -> list[S.Stmt]:
+        """``v = [e1, e2, ...]`` (scalar items): item k receives the adjoint of element k."""
+        lhs = st.lhs
+        vb = self.ds.dref(lhs)
+        kind = real_kind_of(lhs, self.typer)
+        out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}")] if st.loc else []
+        items = E.strip_parens(st.rhs).items
+        t = self.lhs_type(lhs)
+        tmp = E.Name(self.ds.temp("tempb_a", t, 1))
+        out += [S.Assign(tmp, vb), S.Assign(vb, E.RealLit(f"0.0_{kind}"))]
+        for k, item in enumerate(items, start=1):
+            if isinstance(item, E.ImpliedDo) or self.typer.rank_of(item) > 0:
+                raise UnsupportedError(st.loc, "array constructors with array or implied-DO items on active data "
+                                               "are not supported yet")
+            seed = E.Index(tmp.name, (E.IntLit(str(k)),))
+            for r_, p in Partials(self.active_ref, self.typer, st.loc).of(item):
+                out.append(self.increment(r_, p, seed, 0))
+        return out
+
+    def adjoint_assign(self, st: S.Assign, mask: E.Expr | None = None) -> list[S.Stmt]:
+        """Adjoint of ``v = e``:  for each active r in e: rb += de/dr * vb;  vb = 0.
+
+        With a WHERE mask, array statements are masked and scalar increments sum over the mask."""
+        lhs = st.lhs
+        vb = self.ds.dref(lhs)
+        parts = self.partials(st)
+        lhs_name = E.base_name(lhs)
+        rank = self.typer.rank_of(lhs)
+        kind = real_kind_of(lhs, self.typer)
+        zero = E.RealLit(f"0.0_{kind}")
+        out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}")] if st.loc else []
+        self_refs = [p for r_, p in parts if E.base_name(r_) == lhs_name]
+        others = [(r_, p) for r_, p in parts if E.base_name(r_) != lhs_name]
+        identical_only = all(r_ == lhs for r_, _ in parts if E.base_name(r_) == lhs_name)
+        if mask is not None:
+            t = self.lhs_type(lhs)
+            tmp = E.Name(self.ds.temp("tempb_a", t, rank))
+            out.append(S.Assign(tmp, vb))
+            out.append(S.Where([(mask, [S.Assign(vb, zero)])], None))
+            for r_, p in parts:
+                inc = self.increment(r_, p, tmp, rank, mask)
+                out.append(inc if isinstance(inc.rhs, E.BinOp) and self.typer.rank_of(r_) == 0
+                           else S.Where([(mask, [inc])], None))
+            return out
+        if not self_refs:
+            for r_, p in others:
+                out.append(self.increment(r_, p, vb, rank))
+            out.append(S.Assign(vb, zero))
+        elif identical_only and len(self_refs) == 1:
+            # v = f(v, ...): other increments first, then vb = dv/dv * vb
+            for r_, p in others:
+                out.append(self.increment(r_, p, vb, rank))
+            if not B.is_one(self_refs[0]):
+                out.append(S.Assign(vb, B.mul(self_refs[0], vb)))
+        else:
+            t = self.lhs_type(lhs)
+            tmp = E.Name(self.ds.temp("tempb" if rank == 0 else "tempb_a", t, rank))
+            out.append(S.Assign(tmp, vb))
+            out.append(S.Assign(vb, zero))
+            for r_, p in parts:
+                out.append(self.increment(r_, p, tmp, rank))
+        return out
+
+    def lhs_type(self, lhs: E.Expr) -> TypeSpec:
+        t = self.typer.type_of(lhs)
+        return t if t is not None else TypeSpec("real", 8, double=True)
+
+    def increment(self, ref: E.Expr, partial: E.Expr, seed: E.Expr, stmt_rank: int,
+                  mask: E.Expr | None = None) -> S.Stmt:
+        rb = self.ds.dref(ref)
+        inc = apply_partial(partial, seed)
+        inc_rank = max(stmt_rank, 0 if has_seed(partial) else self.typer.rank_of(partial))
+        if inc_rank > 0 and self.typer.rank_of(ref) == 0 and not has_seed(partial):
+            inc = E.Call("sum", (inc, E.Keyword("mask", mask))) if mask is not None else E.Call("sum", (inc,))
+        return S.Assign(rb, B.add(rb, inc))
+
+    def r_Allocate(self, st: S.Allocate, sw):
+        """ALLOCATE gives an active array its adjoint (zeroed); the backward sweep frees both.
+        DEALLOCATE saves the bounds (and the values, if TBR says they are needed) so that the
+        backward sweep can re-create the array, with a zero adjoint, where it was freed."""
+        pushed = self.pushed(st, sw)
+        fwd: list[S.Stmt] = []
+        bwd: list[S.Stmt] = []
+        after: list[S.Stmt] = []
+        for item in st.items:
+            name = E.base_name(item)
+            sym = self.r.scope.lookup(name)
+            if sym is None or not sym.dims:
+                continue
+            a = E.Name(name)
+            active = self.active_ref(a)
+            ab = E.Name(self.ds.dname(name)) if active else None
+            rank = len(sym.dims)
+            if st.deallocate:
+                los = [E.Name(self.ds.int_temp(f"ad_lb{k}")) for k in range(1, rank + 1)]
+                his = [E.Name(self.ds.int_temp(f"ad_ub{k}")) for k in range(1, rank + 1)]
+                if var_id(self.r, name) in pushed:
+                    fwd.append(push(a))        # values first: the bounds are popped first
+                    self.restored.add(var_id(self.r, name))
+                for k in range(rank):
+                    fwd.append(push(E.Call("lbound", (a, E.IntLit(str(k + 1))))))
+                    fwd.append(push(E.Call("ubound", (a, E.IntLit(str(k + 1))))))
+                shape = tuple(E.Slice(lo, hi) for lo, hi in zip(los, his))
+                redo = [S.Allocate([E.Index(name, shape)])]
+                if var_id(self.r, name) in pushed:
+                    redo.append(pop(a))
+                if active:
+                    after.append(S.Allocate([ab], deallocate=True))
+                    redo += [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))]
+                pops = []
+                for k in reversed(range(rank)):
+                    pops += [pop(his[k]), pop(los[k])]
+                bwd = pops + redo + bwd
+            else:
+                if active:
+                    shape = tuple(E.Slice(E.Call("lbound", (a, E.IntLit(str(k)))), E.Call("ubound", (a, E.IntLit(str(k)))))
+                                  for k in range(1, rank + 1))
+                    alloc = [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))]
+                    if sym.is_arg or sym.is_global:
+                        alloc = [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))), [S.Allocate([E.Index(ab.name, shape)])])]),
+                                 S.Assign(ab, self.zero_of(sym))]
+                    after += alloc
+                    if not (sym.is_arg or sym.is_global):
+                        bwd.append(S.Allocate([ab], deallocate=True))
+                bwd.append(S.Allocate([a], deallocate=True))
+        return fwd + [st] + after, bwd
+
+    def zero_of(self, sym) -> E.Expr:
+        kind = max(8, sym.type.kind) if sym.type is not None else 8
+        return E.RealLit(f"0.0_{kind}")
+

@@ -1,0 +1,273 @@
+"""Reverse mode of call sites: joint (snapshot, primal call; restore, ``_b``, pop) or split
+(``_fwd`` / ``_bwd``), minimal snapshots from the callee's read/write sets, adjoint arguments."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+
+from fadj.ad import build as B
+from fadj.ad.plan import JOINT
+from fadj.analysis.callgraph import CallSite
+from fadj.analysis.effects import is_global_id, map_actuals, var_id
+from fadj.errors import UnsupportedError
+from fadj.ir import expr as E
+from fadj.ir import stmt as S
+from fadj.ir.program import Routine
+from fadj.ir.symbols import TypeSpec
+from fadj.rules.partials import real_kind_of
+
+
+from fadj.ad.reverse.stack import _call, look, pop, push
+
+
+if TYPE_CHECKING:
+    from fadj.ad.reverse.engine import Sweep
+
+
+class CallMixin:
+    """Methods of :class:`fadj.ad.reverse.engine.Reverser` (split by concern)."""
+
+    def r_CallStmt(self, st: S.CallStmt, sw):
+        site = self.cg.site_of.get(st)
+        if site is not None:
+            return self.call_site(st, site, sw)
+        # intrinsic subroutine (random_number, cpu_time...): save what it overwrites if needed
+        p = self.pushed(st, sw)
+        refs = [a for a in st.args if isinstance(a, E.REF_TYPES) and var_id(self.r, E.base_name(a)) in p]
+        for a in st.args:
+            if isinstance(a, E.REF_TYPES) and self.active_ref(a):
+                raise UnsupportedError(st.loc, f"intrinsic subroutine '{st.name}' writes an active variable")
+        return [push(x) for x in refs] + [st], [pop(x) for x in reversed(refs)]
+
+    def call_site(self, st: S.Stmt, site: CallSite, sw: Sweep):
+        pushed = self.pushed(st, sw)
+        refs = self.snapshot_refs(site, pushed)
+        for r_ in refs:
+            b = E.base_name(r_)
+            if b is not None:
+                self.restored.add(var_id(self.r, b))
+        if not self.ctx.site_active(site):
+            return [push(x) for x in refs] + [st], [pop(x) for x in reversed(refs)]
+        mode = self.ctx.decision(site).mode
+        pre, adj_args, post = self.derivative_args(site)
+        if site.callee is not None:
+            if mode == JOINT:
+                self.called.add((site.callee, "b"))
+            else:
+                self.called |= {(site.callee, "fwd"), (site.callee, "bwd")}
+        if mode == JOINT:
+            fwd = self.snapshot_push(refs) + [st]
+            bwd = [look(x) for x in reversed(refs)]
+            if site.callee is not None:
+                bwd.append(_call("fadj_stats_recompute"))
+            bwd += pre + [_call((site.callee.name if site.callee is not None else site.name) + "_b", *adj_args)] + post + [pop(x) for x in reversed(refs)]
+            return fwd, bwd
+        # split mode
+        callee = site.callee
+        prim_args = list(site.args)
+        if site.is_function:
+            fwd_call = S.Assign(st.lhs, E.Call(callee.name + "_fwd", tuple(prim_args)), loc=st.loc, label=st.label)
+        else:
+            fwd_call = S.CallStmt(callee.name + "_fwd", prim_args, loc=st.loc, label=st.label)
+        fwd = [push(x) for x in refs] + [fwd_call]
+        bwd = pre + [_call(callee.name + "_bwd", *adj_args)] + post + [pop(x) for x in reversed(refs)]
+        return fwd, bwd
+
+    def derivative_args(self, site: CallSite):
+        """(statements before, argument list, statements after) of a ``_b``/``_bwd`` call."""
+        pre: list[S.Stmt] = []
+        post: list[S.Stmt] = []
+        args: list[E.Expr] = []
+        callee = site.callee
+        if callee is None:
+            # external black box: every real argument is followed by its adjoint
+            for a in site.args:
+                args.append(a)
+                t = self.typer.type_of(a)
+                if t is not None and t.is_real:
+                    args.append(self.adjoint_actual(a, None, pre))
+        else:
+            actuals = map_actuals(site)
+            active_f = set(self.act.active_formals(callee))
+            keyword = False
+            for f in callee.args:
+                a = actuals.get(f)
+                if a is None:
+                    keyword = True
+                    continue
+                args.append(E.Keyword(f, a) if keyword else a)
+                if f in active_f:
+                    fsym = callee.scope.local(f)
+                    adj = self.adjoint_actual(a, fsym, pre)
+                    args.append(E.Keyword(self.ctx.reverser(callee).ds.dname(f), adj) if keyword else adj)
+        if site.is_function:
+            lhs = site.stmt.lhs
+            if self.active_ref(lhs):
+                lb = self.ds.dref(lhs)
+                kind = real_kind_of(lhs, self.typer)
+                if any(E.base_name(a) == E.base_name(lhs) for a in site.args if isinstance(a, E.REF_TYPES)):
+                    tmp = E.Name(self.ds.temp("tempb", self.lhs_type(lhs)))
+                    pre += [S.Assign(tmp, lb), S.Assign(lb, E.RealLit(f"0.0_{kind}"))]
+                    args.append(tmp)
+                else:
+                    args.append(lb)
+                    post.append(S.Assign(lb, E.RealLit(f"0.0_{kind}")))
+            else:
+                t = self.lhs_type(lhs)
+                tmp = E.Name(self.ds.temp("resb", t))
+                pre.append(S.Assign(tmp, E.RealLit(f"0.0_{real_kind_of(lhs, self.typer)}")))
+                args.append(tmp)
+        return pre, args, post
+
+    def adjoint_actual(self, a: E.Expr, fsym, pre: list[S.Stmt]) -> E.Expr:
+        """The adjoint to pass for actual ``a``: its own, or a zeroed buffer if ``a`` is passive."""
+        if self.active_ref(a):
+            return self.ds.dref(a)
+        t = self.typer.type_of(a)
+        kind = max(8, t.kind) if t is not None and t.base == "real" else 8
+        zero = E.RealLit(f"0.0_{kind}")
+        if isinstance(a, (E.Name, E.Index)):
+            sym = self.r.scope.lookup(a.name)
+            if sym is not None and not sym.parameter:
+                key = ("buffer", a.name)
+                name = self.ds.adj.get(key)
+                if name is None:
+                    name = self.ds.like(a.name + "b", sym)
+                    self.ds.adj[key] = name
+                pre.append(S.Assign(E.Name(name), zero))
+                return E.Name(name) if isinstance(a, E.Name) else E.Index(name, a.subs)
+        tt = t if t is not None and t.base == "real" else TypeSpec("real", 8, double=True)
+        name = self.ds.temp("dummyb", tt)
+        pre.append(S.Assign(E.Name(name), zero))
+        return E.Name(name)
+
+    def snapshot_refs(self, site: CallSite, pushed: frozenset) -> list[E.Expr]:
+        """What to save before a call: refs for the ids TBR marked, as small as the formals allow."""
+        if not pushed:
+            return []
+        out: list[E.Expr] = []
+        covered: set[str] = set()
+        callee = site.callee
+        actuals = map_actuals(site)
+        writes = self.eff.summary(callee).writes if callee is not None else None
+        if site.is_function:
+            lhs = site.stmt.lhs
+            lid = var_id(self.r, E.base_name(lhs))
+            if lid in pushed:
+                out.append(lhs)
+        for f, a in actuals.items():
+            if not isinstance(a, E.REF_TYPES):
+                continue
+            if writes is not None and f not in writes:
+                continue
+            b = E.base_name(a)
+            vid = var_id(self.r, b)
+            if vid not in pushed or vid in covered:
+                continue
+            fsym = callee.scope.local(f) if callee is not None else None
+            ref = self.section_for(site, a, fsym)
+            if ref is None:
+                if (fsym is not None and fsym.rank == 0) or (isinstance(a, E.Index) and a.is_section):
+                    ref = a
+                else:
+                    ref = self.whole(b, a)
+                    covered.add(vid)
+            if ref not in out:
+                out.append(ref)
+        for vid in sorted(pushed):
+            if is_global_id(vid):
+                ref = self.ref_for_id(vid)
+                if ref not in out:
+                    out.append(ref)
+        return out
+
+    def section_for(self, site: CallSite, a: E.Expr, fsym) -> E.Expr | None:
+        """The part of a rank-1 actual array a callee can touch: ``u(1:n)`` for a whole ``u(nmax)``
+        passed to ``x(n)``, ``u(i:i+n-1)`` for an element ``u(i)`` passed to an array ``x(n)``
+        (sequence association).  None when that cannot be worked out (then the whole array)."""
+        if fsym is None or fsym.rank == 0 or not fsym.dims:
+            return None
+        sym = self.r.scope.lookup(E.base_name(a))
+        if sym is None or sym.rank != 1:
+            return None
+        size = self.formal_size(site, fsym)
+        if size is None:
+            return None
+        if isinstance(a, E.Name):
+            lo = sym.dims[0].lo if sym.dims[0].lo is not None else B.ONE
+        elif isinstance(a, E.Index) and len(a.subs) == 1 and not isinstance(a.subs[0], E.Slice):
+            lo = a.subs[0]
+        else:
+            return None
+        return E.Index(a.name, (E.Slice(lo, B.simplify_linear(B.sub(B.add(lo, size), B.ONE))),))
+
+    def formal_size(self, site: CallSite, fsym) -> E.Expr | None:
+        """Number of elements of an explicit-shape dummy array, in the caller's terms."""
+        from fadj.ir.consts import try_int
+        callee = site.callee
+        actuals = map_actuals(site)
+        total: E.Expr | None = None
+        for d in fsym.dims:
+            if d.kind != "explicit" or d.hi is None:
+                return None
+            parts = []
+            for bound in (d.lo, d.hi):
+                if bound is None:
+                    parts.append(B.ONE)
+                    continue
+                e = _subst_formals(bound, callee, actuals, self.r)
+                if e is None:
+                    return None
+                parts.append(e)
+            extent = B.simplify_linear(B.add(B.sub(parts[1], parts[0]), B.ONE))
+            c = try_int(extent, self.typer.param_lookup)
+            if c is not None:
+                extent = B.lit(c)
+            total = extent if total is None else B.mul(E.Paren(total) if not isinstance(total, (E.Name, E.IntLit)) else total,
+                                                      E.Paren(extent) if not isinstance(extent, (E.Name, E.IntLit)) else extent)
+        return total
+
+    def whole(self, name: str, near: E.Expr | None = None) -> E.Expr:
+        sym = self.r.scope.lookup(name)
+        if sym is not None and sym.dims and any(d.kind == "assumed_size" for d in sym.dims):
+            raise UnsupportedError(near and self.r.loc, f"cannot save assumed-size array '{name}' in a snapshot: "
+                                                        f"declare its size")
+        return E.Name(name)
+
+    def ref_for_id(self, vid: str) -> E.Expr:
+        if is_global_id(vid):
+            return self.ds.global_ref(vid)
+        return self.whole(vid)
+
+
+def _subst_formals(e: E.Expr, callee: Routine, actuals: dict, caller: Routine) -> E.Expr | None:
+    """A callee's bound expression rewritten with the caller's actual arguments (None if impossible)."""
+    from fadj.ir.consts import try_int
+    t = type(e)
+    if t in (E.IntLit,):
+        return e
+    if t is E.Name:
+        s = callee.scope.lookup(e.name)
+        if s is not None and s.is_arg:
+            a = actuals.get(e.name)
+            if a is None or not isinstance(a, (E.Name, E.IntLit, E.Index)):
+                return None
+            if isinstance(a, E.Index) and any(isinstance(x, E.Slice) for x in a.subs):
+                return None
+            return a
+        if s is not None and s.parameter:
+            v = try_int(e, lambda n: callee.scope.lookup(n).init if callee.scope.lookup(n) is not None
+                        and callee.scope.lookup(n).parameter else None)
+            return B.lit(v) if v is not None else None
+        return None
+    if t is E.BinOp and e.op in ("+", "-", "*"):
+        a = _subst_formals(e.left, callee, actuals, caller)
+        b = _subst_formals(e.right, callee, actuals, caller)
+        if a is None or b is None:
+            return None
+        return E.BinOp(e.op, E.Paren(a) if isinstance(a, E.BinOp) else a, E.Paren(b) if isinstance(b, E.BinOp) else b)
+    if t is E.Paren:
+        inner = _subst_formals(e.inner, callee, actuals, caller)
+        return E.Paren(inner) if inner is not None else None
+    return None
+

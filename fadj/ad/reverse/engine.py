@@ -1,0 +1,250 @@
+"""Reverse mode: forward and backward sweeps of one routine.
+
+Every statement visitor returns ``(fwd, bwd)``: the statements of the forward
+sweep (the primal, plus pushes of the values TBR says will be needed) and of
+the backward sweep (pops, then adjoint statements).  A statement list
+concatenates the forward parts and reverses the order of the backward parts.
+Control flow comes in pairs: an IF pushes the branch it took, a DO loop whose
+bounds change inside it pushes them, a DO WHILE pushes its trip count.
+
+Calls follow the checkpointing plan (see ``plan.py``):
+
+* joint (checkpointed, default): forward sweep saves a snapshot, then runs the
+  plain primal call; backward sweep restores the snapshot (``fadj_look``), calls
+  ``foo_b`` (which re-runs ``foo`` with its own tape), pops the snapshot;
+* split: ``foo_fwd`` in the forward sweep records ``foo``'s tape, ``foo_bwd`` in
+  the backward sweep consumes it.
+
+The snapshot of a call is the set TBR gives: what the call overwrites and
+either it reads (it will be re-run) or the caller's backward sweep needs.
+A CHECKPOINT-START/END region is handled like a joint call of an inlined
+routine.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fadj.ad.dscope import DerivScope
+from fadj.ad.plan import JOINT
+from fadj.ad.tbr import run_tbr
+from fadj.analysis.callgraph import CallSite
+from fadj.analysis.cfg import CFG, Node, build_cfg
+from fadj.analysis.effects import is_global_id, map_actuals, ref_names, subscript_names, var_id
+from fadj.errors import UnsupportedError
+from fadj.ir import expr as E
+from fadj.ir import stmt as S
+from fadj.ir.program import Routine
+from fadj.rules.partials import Partials
+
+
+from fadj.ad.reverse.stack import pop, push
+from fadj.ad.reverse.assign import AssignMixin
+from fadj.ad.reverse.calls import CallMixin
+from fadj.ad.reverse.control import ControlMixin
+from fadj.ad.reverse.routine import RoutineMixin
+
+
+@dataclass
+class Sweep:
+    """A statement list with its CFG and TBR result (the routine body, or a checkpointed region)."""
+
+    cfg: CFG
+    push: dict[Node, frozenset]
+    req_in: dict[Node, frozenset]
+    req_end: frozenset
+
+
+class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
+    def __init__(self, ctx, r: Routine):
+        self.ctx = ctx
+        self.r = r
+        self.act = ctx.activity
+        self.cg = ctx.cg
+        self.eff = ctx.effects
+        self.typer = ctx.typer(r)
+        self.ds = DerivScope(ctx, r, "b")
+        self._uses_cache: dict[Node, frozenset] = {}
+        self._partials: dict[int, list] = {}
+        self._written_cache: dict[int, frozenset] = {}
+        self.main = self.sweep_for(r.body)
+        self.restored: set[str] = set()    # ids that the backward sweep pops into
+        self.called: set[tuple[Routine, str]] = set()
+
+    def is_opaque(self, st: S.Stmt) -> bool:
+        """Checkpointed regions and binomial loops: outside code sees only their snapshot."""
+        return isinstance(st, S.Region) or (isinstance(st, S.Do) and st.has_directive("BINOMIAL-CKP") is not None)
+
+    def sweep_for(self, body: list[S.Stmt]) -> Sweep:
+        cfg = build_cfg(body, opaque=self.is_opaque)
+        r = self.r
+
+        def defs(n: Node) -> frozenset:
+            if isinstance(n.stmt, S.Allocate) and not n.stmt.deallocate and n.kind == "stmt":
+                return frozenset()     # a fresh allocation overwrites nothing anyone needs
+            d = self.eff.node_effects(r, n)[1]
+            return frozenset(v for v in d if self._restorable(v))
+
+        def kills(n: Node) -> frozenset:
+            return self.eff.node_effects(r, n)[2]
+
+        def loop_var(n: Node) -> str | None:
+            return var_id(r, n.stmt.var) if isinstance(n.stmt, S.Do) else None
+
+        push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var)
+        return Sweep(cfg, push_sets, req_in, req_end)
+
+    def _restorable(self, vid: str) -> bool:
+        if is_global_id(vid):
+            return True
+        s = self.r.scope.lookup(vid)
+        return s is not None and not s.parameter and not s.procedure
+
+    def ids(self, names) -> frozenset:
+        return frozenset(var_id(self.r, n) for n in names if self.eff.is_variable(self.r, n))
+
+    def uses_bwd(self, n: Node) -> frozenset:
+        """Variables the backward code of node ``n`` reads (before its pops are undone)."""
+        if n in self._uses_cache:
+            return self._uses_cache[n]
+        out: frozenset = frozenset()
+        st = n.stmt
+        if n.kind == "stmt":
+            site = self.cg.site_of.get(st)
+            if site is not None:
+                out = self._call_uses(site)
+            elif isinstance(st, S.Assign) and self.active_ref(st.lhs):
+                if isinstance(E.strip_parens(st.rhs), E.ArrayCtor):
+                    names = set(subscript_names(st.lhs))
+                    for item in E.strip_parens(st.rhs).items:
+                        for ref, p in Partials(self.active_ref, self.typer, st.loc).of(item):
+                            names |= ref_names(p) | subscript_names(ref)
+                    out = self.ids(names)
+                else:
+                    out = self.ids(self._assign_uses(st))
+            elif isinstance(st, S.Where) and len(st.branches) == 1 and len(st.branches[0][1]) == 1:
+                mask, (asg,) = st.branches[0]
+                if isinstance(asg, S.Assign) and self.active_ref(asg.lhs):
+                    out = self.ids(self._assign_uses(asg) | ref_names(mask))
+        elif n.kind == "do_init":
+            if self.bounds_recomputable(st):
+                names = set()
+                for b in (st.start, st.end, st.step):
+                    if b is not None:
+                        names |= ref_names(b)
+                out = self.ids(names)
+        elif n.kind == "opaque":
+            out = self.upward_reads([st])
+        self._uses_cache[n] = out
+        return out
+
+    def push_uses(self, n: Node, pushed: frozenset) -> frozenset:
+        st = n.stmt
+        if isinstance(st, S.Assign):
+            return self.ids(subscript_names(st.lhs))
+        site = self.cg.site_of.get(st)
+        if site is not None:
+            names: set[str] = set()
+            for a in site.args:
+                if isinstance(a, E.REF_TYPES):
+                    names |= subscript_names(a)
+            return self.ids(names)
+        return frozenset()
+
+    def _call_uses(self, site: CallSite) -> frozenset:
+        if not self.ctx.site_active(site):
+            return frozenset()
+        names: set[str] = set()
+        for a in site.args:
+            if isinstance(a, E.REF_TYPES):
+                names |= subscript_names(a)
+        out = set(self.ids(names))
+        if site.callee is None:
+            for a in site.args:
+                out |= self.ids(ref_names(a))
+            return frozenset(out)
+        actuals = map_actuals(site)
+        if self.ctx.decision(site).mode == JOINT:
+            need = self.eff.summary(site.callee).reads
+        else:
+            need = self.ctx.reverser(site.callee).main.req_end
+        for f, a in actuals.items():
+            if f in need:
+                out |= self.ids(ref_names(a))
+        out |= {g for g in need if is_global_id(g)}
+        return frozenset(out)
+
+    def upward_reads(self, stmts: list[S.Stmt]) -> frozenset:
+        """Variables whose values on entry ``stmts`` may read (liveness): what a re-run needs."""
+        cfg = build_cfg(stmts, opaque=self.is_opaque)
+        return self.eff.live_in(self.r, cfg)[cfg.entry]
+
+    def written_in(self, body: list[S.Stmt]) -> frozenset:
+        key = id(body)
+        if key not in self._written_cache:
+            self._written_cache[key] = self.eff.body_effects(self.r, body)[1]
+        return self._written_cache[key]
+
+    def bounds_recomputable(self, st: S.Do) -> bool:
+        written = self.written_in(st.body)
+        for b in (st.start, st.end, st.step):
+            if b is not None and (self.ids(ref_names(b)) & written):
+                return False
+        return True
+
+    def active_ref(self, ref: E.Expr) -> bool:
+        return isinstance(ref, E.REF_TYPES) and self.act.ref_active(self.r, ref)
+
+    def partials(self, st: S.Assign) -> list[tuple[E.Expr, E.Expr]]:
+        key = id(st)
+        if key not in self._partials:
+            p = Partials(self.active_ref, self.typer, st.loc)
+            self._partials[key] = p.of(st.rhs)
+        return self._partials[key]
+
+    def body(self, stmts: list[S.Stmt], sw: Sweep) -> tuple[list[S.Stmt], list[S.Stmt]]:
+        fwd: list[S.Stmt] = []
+        bwd: list[S.Stmt] = []
+        for st in stmts:
+            f, b = self.stmt(st, sw)
+            fwd += f
+            if b:
+                bwd = b + bwd
+        return fwd, bwd
+
+    def stmt(self, st: S.Stmt, sw: Sweep) -> tuple[list[S.Stmt], list[S.Stmt]]:
+        method = getattr(self, "r_" + type(st).__name__, None)
+        if method is None:
+            raise UnsupportedError(st.loc, f"reverse mode does not support {type(st).__name__.upper()} statements yet")
+        return method(st, sw)
+
+    def pushed(self, st: S.Stmt, sw: Sweep) -> frozenset:
+        n = sw.cfg.first.get(st)
+        return sw.push.get(n, frozenset()) if n is not None else frozenset()
+
+    def r_Comment(self, st, sw):
+        return [st], []
+
+    def r_Continue(self, st, sw):
+        return [st], []
+
+    def r_Return(self, st, sw):
+        """RETURN ends the forward sweep only: it jumps to where the backward sweep starts."""
+        if not hasattr(self, "_end_label"):
+            labels = {int(x.label) for x in S.walk_stmts(self.r.body) if x.label and x.label.isdigit()}
+            n = 99990
+            while n in labels:
+                n -= 1
+            self._end_label = str(n)
+        return [S.Goto(self._end_label, loc=st.loc, label=st.label)], []
+
+    def r_Stop(self, st, sw):
+        return [st], []
+
+    def r_Exit(self, st, sw):
+        return [st], []
+
+    def r_Raw(self, st: S.Raw, sw):
+        p = self.pushed(st, sw)
+        refs = [self.ref_for_id(v) for v in sorted(p)]
+        return [push(x) for x in refs] + [st], [pop(x) for x in reversed(refs)]
+

@@ -1,0 +1,201 @@
+"""Assembling a derivative routine (``_b``, ``_fwd``, ``_bwd``) from the two sweeps: signature,
+zeroed adjoint locals, the head's primal outputs, stack operations on derived types."""
+from __future__ import annotations
+
+
+from fadj.ad import build as B
+from fadj.ad.assemble import finish
+from fadj.ad.deriv import DerivRoutine
+from fadj.analysis.effects import is_global_id
+from fadj.errors import UnsupportedError
+from fadj.ir import expr as E
+from fadj.ir import stmt as S
+from fadj.ir.symbols import TypeSpec
+
+
+from fadj.ad.reverse.stack import _call, _reversed_ops, pop, push
+
+
+class RoutineMixin:
+    """Methods of :class:`fadj.ad.reverse.engine.Reverser` (split by concern)."""
+
+    def routine(self, version: str) -> DerivRoutine:
+        """The derivative routine: version 'b' (joint), 'fwd' or 'bwd' (split halves)."""
+        if not hasattr(self, "_sweeps"):
+            if getattr(self.r, "_blocks_mode", False):
+                self._sweeps = self.blocks(self.r.body, self.main)
+            else:
+                self._sweeps = self.body(self.r.body, self.main)
+        fwd, bwd = self._sweeps
+        if hasattr(self, "_end_label") and version != "fwd":
+            fwd = fwd + [S.Continue(label=self._end_label)]
+        elif hasattr(self, "_end_label"):
+            fwd = fwd + [S.Continue(label=self._end_label)]
+        r = self.r
+        is_head = r is self.ctx.head
+        active_f = set(self.act.active_formals(r))
+        body: list[S.Stmt] = []
+        zero = self.zero_locals()
+        if version == "b":
+            save, restore = self.preserve_outputs() if is_head else ([], [])
+            body = fwd + save + zero + bwd + restore
+            if is_head:
+                body.append(_call("fadj_stats_report", E.StrLit(f"'{r.name}_b'")))
+        elif version == "fwd":
+            body = fwd + [push(x) for x in self.end_locals()]
+        else:
+            body = [pop(x) for x in reversed(self.end_locals())] + zero + bwd
+        args: list[str] = []
+        for a in r.args:
+            args.append(a)
+            if version != "fwd" and a in active_f:
+                args.append(self.ds.dname(a))
+        kind = "subroutine"
+        result = None
+        if r.is_function:
+            if version == "fwd":
+                kind, result = "function", r.result
+            else:
+                if self.act.is_active(r, r.result) or r is self.ctx.head:
+                    args.append(self.ds.dname(r.result))
+                else:
+                    args.append(self.ds.temp(r.result + "b", self.r.scope.local(r.result).type))
+        if self.ctx.prog.types:
+            body = self.expand_derived(body)
+        name = f"{r.name}_{version}"
+        prefix = tuple(p for p in r.prefix if p == "recursive")
+        if "elemental" in r.prefix:
+            prefix = ("impure", "elemental")     # pushes to the stack: impure, applied element by element
+        dr = DerivRoutine(name, r, kind, args, result=result, module=r.module, body=body, prefix=prefix)
+
+        called = {(c, v) for c, v in self.called if (v == "fwd") == (version == "fwd") or version == "b"}
+        dr = finish(dr, r, self.ds, called, result_is_local=True)
+        if "elemental" in r.prefix:
+            # every dummy of an elemental procedure needs an INTENT: derivatives are INOUT
+            args = set(dr.args)
+            dr.symbols = [s_.copy(intent=s_.intent or "inout", is_arg=True) if s_.name in args else s_
+                          for s_ in dr.symbols]
+        return dr
+
+    def expand_derived(self, stmts: list[S.Stmt]) -> list[S.Stmt]:
+        """The stack holds intrinsic types only: a push/pop/look of a derived-type variable
+        becomes one per component (pops in reverse order), recursively."""
+        out: list[S.Stmt] = []
+        for st in stmts:
+            if isinstance(st, S.CallStmt) and st.name in ("fadj_push", "fadj_pop", "fadj_look") and len(st.args) == 1:
+                t = self.typer.type_of(st.args[0])
+                if t is not None and t.base == "type":
+                    ops = self._component_ops(st.name, st.args[0], t)
+                    out += ops if st.name == "fadj_push" else _reversed_ops(ops)
+                    continue
+            for attr in ("branches", "cases"):
+                if hasattr(st, attr):
+                    setattr(st, attr, [(c, self.expand_derived(b)) for c, b in getattr(st, attr)])
+            for attr in ("else_body", "default"):
+                if getattr(st, attr, None) is not None:
+                    setattr(st, attr, self.expand_derived(getattr(st, attr)))
+            if isinstance(st, (S.Do, S.DoWhile)):
+                st.body = self.expand_derived(st.body)
+            out.append(st)
+        return out
+
+    def _component_ops(self, op: str, ref: E.Expr, t: TypeSpec) -> list[S.Stmt]:
+        dt = self.ctx.prog.types.get(t.derived)
+        if dt is None:
+            raise UnsupportedError(self.r.loc, f"derived type '{t.derived}' is not defined in the given sources")
+        base_rank = self.typer.rank_of(ref)
+        ops: list[S.Stmt] = []
+        for c in dt.components.values():
+            if c.pointer or (c.type is not None and c.type.base in ("character",)):
+                continue
+            if c.allocatable:
+                raise UnsupportedError(self.r.loc, f"saving '{c.name}', an allocatable component of type "
+                                                   f"'{dt.name}', is not supported yet")
+            cref = E.Component(ref, c.name)
+            if base_rank > 0 and (c.dims or (c.type is not None and c.type.base == "type")):
+                if base_rank > 1:
+                    raise UnsupportedError(self.r.loc, f"saving arrays of rank {base_rank} of type '{dt.name}'")
+                k = E.Name(self.ds.int_temp("ad_i"))
+                if isinstance(ref, E.Name):
+                    base_elem = E.Index(ref.name, (k,))
+                elif isinstance(ref, E.Component) and not ref.subs:
+                    base_elem = E.Component(ref.base, ref.comp, (k,))
+                else:
+                    raise UnsupportedError(self.r.loc, f"saving an array section of type '{dt.name}'")
+                elem = E.Component(base_elem, c.name)
+                inner = self._component_ops(op, elem, c.type) if c.type.base == "type" else [_call(op, elem)]
+                ops.append(S.Do(k.name, E.Call("lbound", (ref, B.ONE)), E.Call("ubound", (ref, B.ONE)), None, inner))
+            elif c.type is not None and c.type.base == "type":
+                ops += self._component_ops(op, cref, c.type)
+            else:
+                ops.append(_call(op, cref))
+        return ops      # in push order; pops and looks use _reversed_ops
+
+    def zero_locals(self) -> list[S.Stmt]:
+        out = []
+        for name, dn in list(self.ds.adj.items()):
+            if not isinstance(name, str):
+                continue
+            sym = self.r.scope.lookup(name)
+            if sym is None or sym.is_arg or sym.common is not None or sym.module is not None:
+                continue
+            if self.r.is_function and name == self.r.result:
+                continue
+            if self.r.scope.local(name) is None or sym.pointer:
+                continue
+            if sym.allocatable:
+                if not self._explicitly_allocated(name):
+                    # a temporary allocated by assignment: its adjoint takes its shape
+                    dn_ = E.Name(dn)
+                    out.append(S.If([(E.Call("allocated", (E.Name(name),)), [
+                        S.If([(E.UnOp(".not.", E.Call("allocated", (dn_,))),
+                               [S.Allocate([dn_], options=f"mold={name}")])], logical_if=True),
+                        S.Assign(dn_, self.zero_of(sym))])]))
+                continue     # explicitly allocated adjoints are zeroed when they are allocated
+            if sym.type is not None and sym.type.base == "type":
+                continue     # t_diff components are default-initialised to zero
+            kind = max(8, sym.type.kind) if sym.type else 8
+            out.append(S.Assign(E.Name(dn), E.RealLit(f"0.0_{kind}")))
+        return out
+
+    def _explicitly_allocated(self, name: str) -> bool:
+        return any(isinstance(st, S.Allocate) and any(E.base_name(i) == name for i in st.items)
+                   for st in S.walk_stmts(self.r.body))
+
+    def end_locals(self) -> list[E.Expr]:
+        """Locals whose values at the end of the forward sweep the backward sweep needs (split mode)."""
+        out = []
+        for vid in sorted(self.main.req_end):
+            if is_global_id(vid) or vid in self.r.args:
+                continue
+            sym = self.r.scope.local(vid)
+            if sym is None or sym.parameter or sym.procedure:
+                continue
+            out.append(self.whole(vid))
+        return out
+
+    def preserve_outputs(self) -> tuple[list[S.Stmt], list[S.Stmt]]:
+        """The head's ``_b`` returns the primal outputs: copy what the backward sweep overwrites.
+
+        Copies go to local variables, not to the stack: the backward sweep starts by popping
+        what the forward sweep pushed last.
+        """
+        summ = self.eff.summary(self.r)
+        save, restore = [], []
+        for vid in sorted(summ.writes):
+            if vid in self.restored or self._call_clobbers(vid):
+                ref = self.ref_for_id(vid) if is_global_id(vid) else self.whole(vid)
+                sym = self.r.scope.lookup(ref.name) if isinstance(ref, E.Name) else None
+                if sym is None:
+                    continue
+                keep = E.Name(self.ds.like(f"ad_save_{ref.name}", sym))
+                save.append(S.Assign(keep, ref))
+                restore.append(S.Assign(ref, keep))
+        return save, restore
+
+    def _call_clobbers(self, vid: str) -> bool:
+        for site in self.cg.sites.get(self.r, []):
+            if self.ctx.site_active(site) and vid in self.eff.call_effects(site)[1]:
+                return True
+        return False
+

@@ -32,8 +32,11 @@ from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir import stmt as S
 from fadj.ir.program import Routine
+from fadj.ir.derived import diff_type_name
 from fadj.ir.symbols import Symbol, TypeSpec
-from fadj.rules.partials import Partials, real_kind_of
+from fadj.backend.fortran import expr_str
+from fadj.rules.partials import _guard_is_false, _simplify_merge, contains_active, real_kind_of, template
+from fadj.rules.table import LINEAR, RULES, Rule
 
 REAL8 = TypeSpec("real", 8, double=True)
 
@@ -73,6 +76,13 @@ def _zero(kind: int) -> E.Expr:
     return E.RealLit(f"0.0_{kind}")
 
 
+def _zero_of(t: TypeSpec | None, kind: int) -> E.Expr:
+    """0 for a tangent of type ``t``: ``t_diff()`` (zero-initialised components) for a derived type."""
+    if t is not None and t.base == "type":
+        return E.Call(diff_type_name(t.derived), ())
+    return _zero(kind)
+
+
 class Tangenter:
     def __init__(self, ctx, r: Routine):
         self.ctx = ctx
@@ -93,36 +103,9 @@ class Tangenter:
         return real_kind_of(ref, self.typer)
 
     # -- expressions -------------------------------------------------------------------
-    def tangent_expr(self, e: E.Expr, rank: int, loc: Loc | None) -> E.Expr | None:
-        """``sum_k de/dr_k * rd_k``, or None when ``e`` has no active reference.
-
-        ``rank`` is the rank of the value being assigned: a term whose partial or
-        tangent is an array while the target is a scalar comes from a reduction
-        (``s = sum(x)``: the partial is 1 over x's shape), and its tangent is the
-        sum of the elementwise products.
-        """
-        self._check_reductions(e, rank > 0, loc)
-        out: E.Expr | None = None
-        for ref, p in Partials(self.active_ref, self.typer, loc).of(e):
-            term = B.mul(p, self.ds.dref(ref))
-            if rank == 0 and (self.typer.rank_of(ref) > 0 or self.typer.rank_of(p) > 0):
-                term = E.Call("sum", (term,))
-            out = B.add(out, term)
-        return out
-
-    def _check_reductions(self, e: E.Expr, array_context: bool, loc: Loc | None) -> None:
-        """A reduction of active data whose scalar value is broadcast over an array.
-
-        The partials merge identical references, so in ``v = x*sum(x)`` (v, x arrays)
-        the term of ``sum`` would be taken elementwise: wrong.  Refuse it clearly.
-        """
-        if isinstance(e, E.Call) and I.generic_name(e.name) in I.REDUCTIONS and array_context:
-            if any(isinstance(n, E.REF_TYPES) and self.active_ref(n) for a in e.args for n in E.walk(a)):
-                raise UnsupportedError(loc, f"'{e.name}' of active data inside an array expression: assign the "
-                                            f"reduction to a scalar variable first")
-        inner = array_context or self.typer.rank_of(e) > 0
-        for c in e.children():
-            self._check_reductions(c, inner, loc)
+    def tangent_expr(self, e: E.Expr, loc: Loc | None) -> E.Expr | None:
+        """The tangent of expression ``e``, or None when ``e`` has no active reference."""
+        return ForwardRules(self, loc).of(e)
 
     def tangent_actual(self, a: E.Expr, pre: list[S.Stmt], loc: Loc | None) -> E.Expr:
         """The tangent to pass for actual ``a``: its own, a tangent expression, or a zeroed buffer."""
@@ -131,7 +114,7 @@ class Tangenter:
         if self.active_ref(a):
             return self.ds.dref(a)
         if not isinstance(a, E.REF_TYPES):
-            d = self.tangent_expr(a, self.typer.rank_of(a), loc)
+            d = self.tangent_expr(a, loc)
             if d is not None:
                 return d         # array-valued expression argument: its tangent, by value
         t = self.typer.type_of(a)
@@ -144,7 +127,7 @@ class Tangenter:
                 if name is None:
                     name = self.ds.like(a.name + "d", sym)
                     self.ds.adj[key] = name
-                pre.append(S.Assign(E.Name(name), _zero(kind)))
+                pre.append(S.Assign(E.Name(name), _zero_of(sym.type, kind)))
                 return E.Name(name) if isinstance(a, E.Name) else E.Index(name, a.subs)
         tt = t if t is not None and t.base == "real" else REAL8
         name = self.ds.temp("dummyd", tt)
@@ -202,8 +185,17 @@ class Tangenter:
         ditems = [self.ds.dref(i) for i in items]
         if st.deallocate:
             return [S.Allocate(ditems, deallocate=True, loc=st.loc, label=st.label), replace(st, label=None)]
-        zeros = [S.Assign(E.Name(E.base_name(d)), _zero(self.kind_of(i))) for d, i in zip(ditems, items)]
-        return [st, S.Allocate(ditems, loc=st.loc)] + zeros
+        if "source" in st.options.lower().replace(" ", ""):
+            raise UnsupportedError(st.loc, "ALLOCATE with SOURCE= of an active array is not supported yet in "
+                                           "tangent mode (allocate it, then assign)")
+        out: list[S.Stmt] = [st]
+        for d, i in zip(ditems, items):
+            if isinstance(i, E.Index):
+                out.append(S.Allocate([d], loc=st.loc))
+            else:      # allocate(a, mold=b): the tangent takes the shape just allocated
+                out.append(S.Allocate([d], options=f"mold={E.base_name(i)}", loc=st.loc))
+            out.append(S.Assign(E.Name(E.base_name(d)), _zero_of(self.typer.type_of(i), self.kind_of(i))))
+        return out
 
     def t_Assign(self, st: S.Assign):
         site = self.cg.site_of.get(st)
@@ -211,10 +203,9 @@ class Tangenter:
             return self.call_site(st, site)
         if not self.active_ref(st.lhs):
             return [st]
-        rank = self.typer.rank_of(st.lhs)
-        d = self.tangent_expr(st.rhs, rank, st.loc)
+        d = self.tangent_expr(st.rhs, st.loc)
         if d is None:
-            d = _zero(self.kind_of(st.lhs))
+            d = _zero_of(self.typer.type_of(st.lhs), self.kind_of(st.lhs))
         vd = self.ds.dref(st.lhs)
         if d == vd:
             return [st]       # v = v - c: the tangent is unchanged
@@ -370,7 +361,144 @@ class Tangenter:
                 continue
             if sym.allocatable or sym.pointer:
                 continue      # zeroed where allocated
+            if sym.type is not None and sym.type.base == "type":
+                continue      # t_diff components are default-initialised to zero
             kind = max(8, sym.type.kind) if sym.type else 8
             out.append(S.Assign(E.Name(dn), _zero(kind)))
+        return out
+
+
+
+class ForwardRules:
+    """Forward chain rule over an expression tree, reading the one rule table.
+
+    ``d(f(a, b)) = df/da * da + df/db * db`` with the partials of ``fadj.rules.table``
+    (the same templates, guards and defaults reverse mode reads through ``Partials``);
+    a reduction (``sum``, ``dot_product``, ``maxval``...) sums its elementwise partial
+    times the argument's tangent; a linear array operation (``LINEAR``: matmul, transpose,
+    reshape, spread, cshift, eoshift, sum along a dimension) is applied to the tangents of
+    its arguments, one at a time.  Walking forward keeps each reduction where it is, so
+    ``v = x*sum(x)`` (arrays) gives ``vd = sum(x)*xd + x*sum(xd)``.
+    """
+
+    def __init__(self, t: Tangenter, loc: Loc | None):
+        self.t = t
+        self.typer = t.typer
+        self.loc = loc
+
+    def of(self, e: E.Expr) -> E.Expr | None:
+        if isinstance(e, E.REF_TYPES):
+            return self.t.ds.dref(e) if self.t.active_ref(e) else None
+        if not contains_active(e, self.t.active_ref):
+            return None
+        if isinstance(e, E.Paren):
+            return self.of(e.inner)
+        if isinstance(e, E.UnOp):
+            d = self.of(e.operand)
+            if e.op == "-":
+                return B.neg(d) if d is not None else None
+            return d if e.op == "+" else None
+        if isinstance(e, E.BinOp):
+            rule = RULES.get(e.op)
+            if rule is None:
+                return None     # relational, logical: no derivative flows through
+            return self.chain(rule, {"a": e.left, "b": e.right}, e, reduce=False)
+        if isinstance(e, E.Call):
+            return self.call(e)
+        if isinstance(e, E.ArrayCtor):
+            return E.ArrayCtor(tuple(self.item(it) for it in e.items))
+        raise UnsupportedError(self.loc, f"cannot differentiate expression '{expr_str(e)}'")
+
+    def item(self, it: E.Expr) -> E.Expr:
+        """Tangent of an array-constructor item (0 of the item's kind when passive)."""
+        if isinstance(it, E.ImpliedDo):
+            return E.ImpliedDo(tuple(self.item(x) for x in it.items), it.var, it.lo, it.hi, it.step)
+        d = self.of(it)
+        t = self.typer.type_of(it)
+        kind = t.kind if t is not None and t.base == "real" else 8
+        if d is None:
+            return _zero(kind)
+        return d if kind == 8 else E.Call("real", (d, E.IntLit(str(kind))))
+
+    def chain(self, rule: Rule, binding: dict, node: E.Expr, reduce: bool) -> E.Expr | None:
+        kind = real_kind_of(node, self.typer)
+        out: E.Expr | None = None
+        for arg in rule.args:
+            child = binding.get(arg)
+            if child is None or not contains_active(child, self.t.active_ref):
+                continue
+            tmpl = rule.partials.get(arg)
+            if tmpl is None:
+                continue     # ZERO: not differentiable in this argument
+            d = self.of(child)
+            if d is None:
+                continue
+            p = _simplify_merge(B.substitute(template(tmpl), binding, kind))
+            guard = rule.guards.get(arg)
+            if guard is not None:
+                g = B.substitute(template(guard), binding, kind)
+                if not _guard_is_false(g):
+                    p = E.Call("merge", (E.RealLit(f"0.0_{kind}"), p, g))
+            term = B.mul(p, d)
+            if reduce:
+                term = E.Call("sum", (term,))
+            out = B.add(out, term)
+        return out
+
+    def call(self, e: E.Call) -> E.Expr | None:
+        name = I.generic_name(e.name)
+        if I.is_intrinsic(e.name) and (e.name in I.INQUIRY or e.name in I.INTEGER_RESULT
+                                       or e.name in I.LOGICAL_RESULT):
+            return None
+        pos = [a for a in e.args if not isinstance(a, E.Keyword)]
+        kw = {a.key: a.value for a in e.args if isinstance(a, E.Keyword)}
+        key = name
+        if name == "matmul" and len(pos) == 2:
+            key = f"matmul{self.typer.rank_of(pos[0])}{self.typer.rank_of(pos[1])}"
+        elif name == "sum" and ("dim" in kw or len(pos) > 1):
+            key = "sum_dim"
+        lin = LINEAR.get(key)
+        if lin is not None:
+            return self.linear(e, lin, pos, kw)
+        rule = RULES.get(name)
+        if rule is None:
+            if I.is_intrinsic(e.name):
+                raise UnsupportedError(self.loc, f"no derivative rule for intrinsic '{e.name}' with an active "
+                                                 f"argument")
+            raise UnsupportedError(self.loc, f"call of function '{e.name}' inside an active expression was not "
+                                             f"normalised")
+        if rule.nary and len(pos) > 2:
+            # min(a, b, c) = min(min(a, b), c)
+            inner = E.Call(e.name, tuple(pos[:-1]))
+            return self.chain(rule, {rule.args[0]: inner, rule.args[1]: pos[-1]}, e, reduce=False)
+        if "dim" in kw or (name in ("product", "maxval", "minval", "norm2") and len(pos) > 1):
+            raise UnsupportedError(self.loc, f"'{e.name}' with a DIM argument on active data is not supported yet")
+        binding = {k: template(v) for k, v in rule.defaults.items()}
+        for i, a in enumerate(pos):
+            if i < len(rule.args):
+                binding[rule.args[i]] = a
+        binding.update(kw)
+        return self.chain(rule, binding, e, reduce=name in I.REDUCTIONS)
+
+    def linear(self, e: E.Call, lin, pos: list[E.Expr], kw: dict) -> E.Expr | None:
+        """A linear (or, for matmul, bilinear) operation: the operation on each argument's tangent."""
+        named = {lin.args[i]: a for i, a in enumerate(pos) if i < len(lin.args)}
+        named.update(kw)
+        out: E.Expr | None = None
+        for arg in lin.adjoint:
+            child = named.get(arg)
+            if child is None:
+                continue
+            d = self.of(child)
+            if d is None:
+                continue
+            args = []
+            for i, a in enumerate(e.args):
+                key = a.key if isinstance(a, E.Keyword) else (lin.args[i] if i < len(lin.args) else None)
+                if key == "boundary":
+                    continue     # eoshift: what is shifted in is a constant, its tangent 0
+                value = d if key == arg else (a.value if isinstance(a, E.Keyword) else a)
+                args.append(E.Keyword(a.key, value) if isinstance(a, E.Keyword) else value)
+            out = B.add(out, E.Call(e.name, tuple(args)))
         return out
 

@@ -151,13 +151,13 @@ def build_tree(sources: list[str], head: str | None = None, vars_: list[str] | N
     for r in routines:
         if r not in tree.depth:
             continue
-        tree.blocks[r] = [b for b in blocks.get(r, [])]
+        tree.blocks[r] = list(blocks.get(r, []))
         for b in tree.blocks[r]:
             b.depth = tree.depth[r]
         rows = []
         for site in cg.sites.get(r, []):
             active, mode, why = site_mode(site)
-            loc = site.loc
+            loc = site.loc or r.loc              # statements made by the passes keep their source's loc
             rows.append(Item("function" if site.is_function else "call", loc.file, loc.line, r, tree.depth[r],
                              mode, why, directive=_written(site.stmt, texts), callee_name=site.name,
                              callee=site.callee, active=active, loops=loops_at.get((loc.file, loc.line), ())))

@@ -30,11 +30,11 @@ Tests the driver runs (see the template for the exact formulas):
 * finite differences, for ``ndir`` random directions ``xd``: the tangent
   ``J xd`` and the adjoint ``<xd, J^T yb>`` (random ``yb``) against central
   differences of the primal.  The step: central differences are taken for
-  h = 1e-3 ... 1e-8 (relative to each input's magnitude; 1e-1 ... 1e-5 when an
+  h = 1e-2 ... 1e-9 (relative to each input's magnitude; 1e-1 ... 1e-6 when an
   input or output is single precision, see ``fd_steps``), and the estimate
-  used is the one at the smaller step of the two successive steps that agree
-  best (the most stable estimate: truncation error falls and rounding error
-  grows as h shrinks).  The AD value plays no part in choosing the step;
+  used is the one that agrees best with both its neighbours (the most stable:
+  truncation error falls and rounding error grows as h shrinks).  The AD value
+  plays no part in choosing the step;
 * with both modes, the dot-product test ``<J xd, yb> = <xd, J^T yb>``, which
   holds to rounding error independently of finite differences (1e-10).
 
@@ -68,12 +68,13 @@ DEFAULT_RANGE = (0.5, 1.5)
 def fd_steps(eps: float) -> list[float]:
     """Finite-difference steps tried (relative to each input's magnitude), largest first.
 
-    Powers of ten around the optimal central-difference step eps**(1/3), from a hundred
-    times larger to a thousand times smaller (at most 0.1): 1e-3 ... 1e-8 in double
-    precision, 1e-1 ... 1e-5 in single precision.
+    Powers of ten around the optimal central-difference step eps**(1/3), from a thousand
+    times larger to ten thousand times smaller (at most 0.1): 1e-2 ... 1e-9 in double
+    precision, 1e-1 ... 1e-6 in single precision.  The driver uses the estimate that
+    agrees best with both neighbours, so the candidates are the inner steps.
     """
     c = round(math.log10(eps ** (1.0 / 3.0)))
-    return [10.0 ** k for k in range(min(c + 2, -1), c - 4, -1)]
+    return [10.0 ** k for k in range(min(c + 3, -1), c - 5, -1)]
 
 #: machine epsilon per real kind, for the dot-product tolerance
 _EPS = {4: 2.0 ** -23, 8: 2.0 ** -52, 10: 2.0 ** -63, 16: 2.0 ** -112}

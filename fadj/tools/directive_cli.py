@@ -35,16 +35,22 @@ SET_EPILOG = """\
 LINE is the first or any continuation line of the CALL or DO statement (a label is fine).
 checkpoint / nocheckpoint go before a CALL, binomial:NSNAPS before a counted DO loop
 ($AD BINOMIAL-CKP nsteps NSNAPS firststep, nsteps and firststep taken from the loop's bounds),
-none removes the statement's directive.  Nothing else in the file changes.
+none removes the statement's directive.  Nothing else in the file changes.  A file that uses
+modules needs the files defining them after ACTION (they are only read).
 
-example:
-  fadj directives set tt_model.f90:53 nocheckpoint tt_params.f90 tt_kernels.f90 tt_physics.f90
-  fadj directives set tt_model.f90:52 binomial:5 tt_*.f90 --dry-run
-  fadj directives set objective.f:36 none"""
+example (fortran_examples/nested_calls):
+  fadj directives set chain_model.f90:80 nocheckpoint --dry-run
+  fadj directives set chain_model.f90:57 binomial:4
+  fadj directives set chain_model.f90:81 none
+  fadj directives set tt_model.f90:53 checkpoint tt_params.f90 tt_kernels.f90 tt_physics.f90"""
 
 CLEAR_EPILOG = """\
+Removes every whole-line $AD comment (CALL and loop directives, CHECKPOINT-START/END regions,
+misspelled ones too); nothing else changes.
+
 example:
-  fadj directives clear tt_model.f90 tt_physics.f90 --dry-run"""
+  fadj directives clear chain_model.f90 --dry-run
+  fadj directives clear tt_*.f90"""
 
 
 def _add_analysis_args(p: argparse.ArgumentParser) -> None:

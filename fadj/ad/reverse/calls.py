@@ -90,6 +90,7 @@ class CallMixin:
             actuals = map_actuals(site)
             active_f = set(self.act.active_formals(callee))
             keyword = False
+            passed: set[str] = set()
             for f in callee.args:
                 a = actuals.get(f)
                 if a is None:
@@ -99,6 +100,10 @@ class CallMixin:
                 if f in active_f:
                     fsym = callee.scope.local(f)
                     adj = self.adjoint_actual(a, fsym, pre)
+                    if isinstance(a, E.REF_TYPES) and E.base_name(a) in passed and self.active_ref(a):
+                        adj = self.unaliased(a, adj, fsym, pre, post)
+                    if isinstance(a, E.REF_TYPES):
+                        passed.add(E.base_name(a))
                     args.append(E.Keyword(self.ctx.reverser(callee).ds.dname(f), adj) if keyword else adj)
         if site.is_function:
             lhs = site.stmt.lhs
@@ -118,6 +123,21 @@ class CallMixin:
                 pre.append(S.Assign(tmp, E.RealLit(f"0.0_{real_kind_of(lhs, self.typer)}")))
                 args.append(tmp)
         return pre, args, post
+
+    def unaliased(self, a: E.Expr, adj: E.Expr, fsym, pre: list[S.Stmt], post: list[S.Stmt]) -> E.Expr:
+        """The same variable passed to two arguments: the callee would update one adjoint through
+        two names (not allowed in Fortran, and wrong once optimised).  The second one gets a zeroed
+        temporary, added back after the call."""
+        kind = real_kind_of(a, self.typer)
+        t = self.lhs_type(a)
+        rank = self.typer.rank_of(a)
+        tmp = E.Name(self.ds.temp("ad_alias", t, rank))
+        if rank:
+            pre.append(S.Assign(tmp, B.mul(E.RealLit(f"0.0_{kind}"), a)))
+        else:
+            pre.append(S.Assign(tmp, E.RealLit(f"0.0_{kind}")))
+        post.append(S.Assign(adj, B.add(adj, tmp)))
+        return tmp
 
     def adjoint_actual(self, a: E.Expr, fsym, pre: list[S.Stmt]) -> E.Expr:
         """The adjoint to pass for actual ``a``: its own, or a zeroed buffer if ``a`` is passive."""

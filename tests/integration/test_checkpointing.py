@@ -243,3 +243,23 @@ def test_tape_spills_to_disk(tmp_path, gfortran):
                               env={"FADJ_STATS": "1", "FADJ_STACK_RAM": "256K", "FADJ_STACK_DIR": str(spill_dir)})
     assert re.search(r"xb1\s+(\S+)", spilled).group(1) == re.search(r"xb1\s+(\S+)", plain).group(1)
     assert list(spill_dir.iterdir()) == []
+
+
+def test_external_routine_stays_joint_with_a_note(tmp_path, gfortran):
+    """--nocheckpoint cannot split a routine whose only derivative is the user's NAME_b: the call
+    stays checkpointed and fadj says so."""
+    from tests.helpers import run_cli
+    (tmp_path / "m.f90").write_text("""\
+subroutine s(x, n, f)
+  integer :: n
+  real(8) :: x(n), f, y(n)
+  call blackbox(x, y, n)
+  f = sum(y**2)
+end subroutine
+""")
+    p = run_cli("differentiate", "m.f90", "--head", "s", "--vars", "x", "--outvars", "f", "--nocheckpoint",
+                "--external", "blackbox", "-o", "out", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"m\.f90:4: note: 'blackbox' is external .* kept checkpointed", p.stdout), p.stdout
+    text = (tmp_path / "out" / "m_b.f90").read_text()
+    assert "call blackbox_b(x, xb, y, yb, n)" in text and "blackbox_fwd" not in text

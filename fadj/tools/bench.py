@@ -1,0 +1,223 @@
+"""``make bench``: adjoint time and memory of each checkpointing strategy, measured.
+
+For every benchmarked example (a ``[bench]`` section in its fadj.toml) and every
+strategy -- default (joint), ``--nocheckpoint``, a hand-chosen directive set, binomial
+checkpointing of the time loop with few snapshots, and (when available) the planner's
+choice -- the example is differentiated in a scratch copy (directives inserted with the
+directive editor), built, and its driver run once at benchmark size with
+``FADJ_STATS=1``.  The driver times one primal and one adjoint run in the same process,
+so their ratio is measured in one run; the runtime reports peak stack bytes.
+
+Writes ``BENCHMARKS.md`` (tables, machine, plots if matplotlib is installed) and prints
+the tables.
+
+    python -m fadj.tools.bench [--quick] [--examples a,b] [--out bench_out]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fadj.ad.plan import CheckpointOptions
+from fadj.tools.examples import Example, build_example, compile_driver, load_example, run_driver
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Strategy:
+    name: str
+    opts: CheckpointOptions = field(default_factory=CheckpointOptions)
+    directives: dict[str, str] = field(default_factory=dict)   # "file:line" -> action
+    note: str = ""
+
+
+@dataclass
+class Measure:
+    example: str
+    strategy: str
+    primal_s: float
+    adjoint_s: float
+    peak_bytes: int
+    pushed_bytes: int
+    snapshot_bytes: int
+    recomputations: int
+    max_rel_err: float
+    passed: bool
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.adjoint_s / max(self.primal_s, 1e-9)
+
+
+def bench_config(ex: Example) -> dict:
+    with open(ex.path / "fadj.toml", "rb") as f:
+        return tomllib.load(f).get("bench", {})
+
+
+def strategies(ex: Example, cfg: dict) -> list[Strategy]:
+    out = [Strategy("default (joint)", note="every call checkpointed"),
+           Strategy("--nocheckpoint", CheckpointOptions(nocheckpoint=True), note="every call split")]
+    if cfg.get("hand"):
+        out.append(Strategy("hand directives", directives=dict(cfg["hand"]), note=cfg.get("hand_note", "")))
+    loop = cfg.get("time_loop")
+    for nsnaps in cfg.get("binomial_snaps", []):
+        d = dict(cfg.get("binomial_with", {}))
+        d[loop] = f"binomial:{nsnaps}"
+        out.append(Strategy(f"binomial {nsnaps} snapshots", directives=d,
+                            note="time loop reversed with the optimal binomial schedule"))
+    return out
+
+
+def prepare_sources(ex: Example, work: Path, directives: dict[str, str]) -> list[str]:
+    """Copy the example's sources into ``work`` and insert the strategy's directives."""
+    from fadj.tools.directive_edit import apply, plan_set
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for f in ex.path.iterdir():
+        if f.is_file():
+            shutil.copy(f, work / f.name)
+    sources = [str(work / s) for s in ex.sources]
+    # later lines first, so that earlier insertions do not shift the line numbers
+    for spec, action in sorted(directives.items(), key=lambda kv: (kv[0].split(":")[0], -int(kv[0].split(":")[1]))):
+        fname, line = spec.rsplit(":", 1)
+        ch = plan_set(f"{work / fname}:{line}", action, others=sources)
+        apply([ch], dry_run=False, echo=lambda *a, **k: None)
+    return sources
+
+
+def run_one(ex: Example, st: Strategy, out: Path, env: dict) -> Measure:
+    work = out / ex.name / re.sub(r"[^a-z0-9]+", "_", st.name.lower()).strip("_")
+    srcs = prepare_sources(ex, work / "src", st.directives)
+    outdir = work / "build"
+    build_example(Example(work / "src", [Path(s).name for s in srcs], ex.head, ex.vars, ex.outvars, ex.driver),
+                  outdir, st.opts)
+    exe = compile_driver(ex, outdir)
+    r = run_driver(exe, env={**env, "FADJ_STATS": "1"}, timeout=3600)
+    text = r.output
+    tp = _num(r"time primal[^=]*=\s*(\S+)", text)
+    ta = _num(r"time adjoint[^=]*=\s*(\S+)", text)
+    m = re.search(r"peak bytes (\d+), bytes pushed (\d+), snapshot bytes (\d+), forward recomputations (\d+)", text)
+    peak, pushed, snap, rec = (int(x) for x in m.groups()) if m else (-1, -1, -1, -1)
+    return Measure(ex.name, st.name, tp, ta, peak, pushed, snap, rec, r.max_rel_err, r.passed, st.note)
+
+
+def _num(pattern: str, text: str) -> float:
+    m = re.search(pattern, text)
+    return float(m.group(1)) if m else float("nan")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for ln in Path("/proc/cpuinfo").read_text().splitlines():
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gf = subprocess.run(["gfortran", "--version"], capture_output=True, text=True).stdout.splitlines()
+    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores; "
+            f"{gf[0] if gf else 'gfortran ?'}; Python {platform.python_version()}; "
+            f"date {time.strftime('%Y-%m-%d')}")
+
+
+def fmt_bytes(n: int) -> str:
+    if n < 0:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def table(ms: list[Measure]) -> str:
+    lines = ["| strategy | primal (s) | adjoint (s) | adjoint/primal | peak stack | snapshot bytes pushed | "
+             "forward recomputations | gradient error | |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for m in ms:
+        lines.append(f"| {m.strategy} | {m.primal_s:.3f} | {m.adjoint_s:.3f} | {m.ratio:.2f} | {fmt_bytes(m.peak_bytes)} | "
+                     f"{fmt_bytes(m.snapshot_bytes)} | {m.recomputations} | {m.max_rel_err:.1e} | "
+                     f"{'PASS' if m.passed else 'FAIL'} |")
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, list[Measure]], path: Path) -> bool:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    n = len(results)
+    fig, axes = plt.subplots(1, n, figsize=(5 * n, 4), squeeze=False)
+    for ax, (name, ms) in zip(axes[0], results.items()):
+        for m in ms:
+            ax.scatter(m.peak_bytes / 2**20, m.ratio)
+            ax.annotate(m.strategy, (m.peak_bytes / 2**20, m.ratio), fontsize=7)
+        ax.set_xscale("log")
+        ax.set_xlabel("peak stack (MB)")
+        ax.set_ylabel("adjoint time / primal time")
+        ax.set_title(name)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="fadj-bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--examples", default="", help="comma-separated example names (default: every [bench] example)")
+    ap.add_argument("--quick", action="store_true", help="use each example's quick sizes (for a smoke test)")
+    ap.add_argument("--out", default="bench_out")
+    ap.add_argument("--report", default=str(ROOT / "BENCHMARKS.md"))
+    args = ap.parse_args(argv)
+    out = Path(args.out).resolve()
+    wanted = {n for n in args.examples.split(",") if n}
+    results: dict[str, list[Measure]] = {}
+    for tomlp in sorted((ROOT / "fortran_examples").glob("*/fadj.toml")):
+        ex = load_example(tomlp.parent)
+        cfg = bench_config(ex)
+        if not cfg or (wanted and ex.name not in wanted):
+            continue
+        env = {k: str(v) for k, v in (cfg.get("quick_env") if args.quick else cfg.get("env", {})).items()}
+        print(f"== {ex.name}: {' '.join(f'{k}={v}' for k, v in env.items())}", flush=True)
+        ms = []
+        for st in strategies(ex, cfg):
+            m = run_one(ex, st, out, env)
+            ms.append(m)
+            print(f"   {st.name:28s} primal {m.primal_s:8.3f} s  adjoint {m.adjoint_s:8.3f} s  ratio {m.ratio:6.2f}  "
+                  f"peak {fmt_bytes(m.peak_bytes):>9s}  err {m.max_rel_err:.1e} {'PASS' if m.passed else 'FAIL'}",
+                  flush=True)
+        results[ex.name] = ms
+    report = ["# fadj benchmarks", "", f"Measured by `make bench` on: {machine()}.", "",
+              "Each row is one run of the example's driver: one primal and one adjoint run timed in the same "
+              "process (so the ratio is measured in one run), peak stack bytes (tape and snapshots) from the "
+              "runtime (`FADJ_STATS=1`), and the gradient's error against central finite differences in one "
+              "random direction.", ""]
+    for name, ms in results.items():
+        cfg = bench_config(load_example(ROOT / "fortran_examples" / name))
+        env = cfg.get("quick_env") if args.quick else cfg.get("env", {})
+        report += [f"## {name}", "", f"Sizes: {', '.join(f'{k}={v}' for k, v in env.items())}.", "", table(ms), ""]
+        if cfg.get("hand"):
+            report += ["Hand directives: " + ", ".join(f"`{k}` {v}" for k, v in cfg["hand"].items()), ""]
+    if plot(results, Path(args.report).with_suffix(".png")):
+        report += [f"![adjoint time against peak memory]({Path(args.report).with_suffix('.png').name})", ""]
+    Path(args.report).write_text("\n".join(report))
+    print(f"wrote {args.report}")
+    return 0 if all(m.passed for ms in results.values() for m in ms) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -123,6 +123,8 @@ class DerivScope:
         name = self.names.fresh(base, numbered=False)
         dims = tuple(Dim(None, None, "deferred") for _ in range(rank)) if rank else None
         self.symbols.append(Symbol(name, type=t, dims=dims, allocatable=bool(rank)))
+        if t.base == "type" and t.derived.endswith("_diff") and t.derived[:-5] in self.ctx.prog.types:
+            self._note_type(Symbol(name, type=TypeSpec("type", 0, derived=t.derived[:-5])))
         return name
 
     def int_temp(self, base: str, t: TypeSpec | None = None) -> str:
@@ -133,6 +135,7 @@ class DerivScope:
         name = self.names.fresh(base)
         s = derivative_symbol(sym, name, self.r)
         self.symbols.append(s)
+        self._note_type(sym)
         return name
 
     # -- globals -----------------------------------------------------------------

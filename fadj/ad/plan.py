@@ -38,6 +38,12 @@ def call_mode(site: CallSite, opts: CheckpointOptions) -> Decision:
             note = (f"{site.loc}: note: '{site.name}' is external (only {site.name}_b is supplied): "
                     f"kept checkpointed")
         return Decision(JOINT, "external", note)
+    if site.callee is not None and ("elemental" in site.callee.prefix or "recursive" in site.callee.prefix):
+        kind = "elemental" if "elemental" in site.callee.prefix else "recursive"
+        note = None
+        if d_nock or opts.nocheckpoint or site.name in opts.nocheckpoint_routines:
+            note = f"{site.loc}: note: '{site.name}' is {kind}: kept checkpointed (joint mode)"
+        return Decision(JOINT, kind, note)
     if d_ck:
         return Decision(JOINT, "directive")
     if d_nock:

@@ -83,6 +83,15 @@ def _zero_of(t: TypeSpec | None, kind: int) -> E.Expr:
     return _zero(kind)
 
 
+def _unshaped(ref: E.Expr) -> E.Expr:
+    """The array an ALLOCATE item names: ``a`` for ``a(n, m)``, ``g%a`` for ``g%a(n)``."""
+    if isinstance(ref, E.Index):
+        return E.Name(ref.name)
+    if isinstance(ref, E.Component) and ref.subs:
+        return E.Component(ref.base, ref.comp, ())
+    return ref
+
+
 class Tangenter:
     def __init__(self, ctx, r: Routine):
         self.ctx = ctx
@@ -174,7 +183,8 @@ class Tangenter:
                 if sym is not None and sym.is_array:
                     raise UnsupportedError(st.loc, f"input statement reads into active array '{name}': "
                                                    f"fadj cannot tell which elements lose their derivative")
-                zeros.append(S.Assign(self.ds.dref(E.Name(name)), _zero(self.kind_of(E.Name(name)))))
+                zeros.append(S.Assign(self.ds.dref(E.Name(name)),
+                                      _zero_of(self.typer.type_of(E.Name(name)), self.kind_of(E.Name(name)))))
         return [st] + zeros
 
     def t_Allocate(self, st: S.Allocate):
@@ -190,11 +200,12 @@ class Tangenter:
                                            "tangent mode (allocate it, then assign)")
         out: list[S.Stmt] = [st]
         for d, i in zip(ditems, items):
-            if isinstance(i, E.Index):
+            if _unshaped(i) is not i:
                 out.append(S.Allocate([d], loc=st.loc))
             else:      # allocate(a, mold=b): the tangent takes the shape just allocated
-                out.append(S.Allocate([d], options=f"mold={E.base_name(i)}", loc=st.loc))
-            out.append(S.Assign(E.Name(E.base_name(d)), _zero_of(self.typer.type_of(i), self.kind_of(i))))
+                out.append(S.Allocate([d], options=f"mold={expr_str(i)}", loc=st.loc))
+            whole = _unshaped(i)
+            out.append(S.Assign(_unshaped(d), _zero_of(self.typer.type_of(whole), self.kind_of(whole))))
         return out
 
     def t_Assign(self, st: S.Assign):
@@ -279,6 +290,9 @@ class Tangenter:
             target = E.Name(self.ds.temp("dummyd", ltype))
         post: list[S.Stmt] = []
         res = lhs
+        lsym = self.r.scope.lookup(E.base_name(lhs)) if isinstance(lhs, E.REF_TYPES) else None
+        if lsym is not None and lsym.allocatable and self.typer.rank_of(lhs) > 0:
+            pre += self.allocate_result(st, site, lhs)
         if any(E.base_name(a) == E.base_name(lhs) for a in site.args if isinstance(a, E.REF_TYPES)):
             # v = f(v): the primal result must not alias an argument of f_d
             tmp = E.Name(self.ds.temp("res", ltype))
@@ -286,6 +300,22 @@ class Tangenter:
             res = tmp
         call = S.Assign(target, E.Call(name, tuple(args + [res])), loc=st.loc)
         return self.labelled(pre + [call] + post, st)
+
+    def allocate_result(self, st: S.Stmt, site: CallSite, lhs: E.Expr) -> list[S.Stmt]:
+        """``v = f(x)`` reallocates ``v``; ``f_d`` sets ``v`` through an argument, which must be
+        allocated first: an elemental result has the shape of its array arguments."""
+        if site.callee is None or "elemental" not in site.callee.prefix:
+            raise UnsupportedError(st.loc, f"array result of '{site.name}' assigned to allocatable "
+                                           f"'{E.base_name(lhs)}': tangent mode needs it allocated (allocate it first)")
+        like = next((a for a in site.args if self.typer.rank_of(a) > 0), None)
+        if like is None:
+            return []
+        if isinstance(like, E.Keyword):
+            like = like.value
+        shape = tuple(E.Call("size", (like, E.IntLit(str(k)))) for k in range(1, self.typer.rank_of(like) + 1))
+        v = E.Name(E.base_name(lhs))
+        return [S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], logical_if=True),
+                S.Allocate([E.Index(v.name, shape)])]
 
     def derivative_args(self, site: CallSite, pre: list[S.Stmt]) -> list[E.Expr]:
         """Actual arguments of a ``_d`` call: each active formal's actual followed by its tangent."""
@@ -333,9 +363,17 @@ class Tangenter:
                 raise UnsupportedError(r.loc, f"tangent of function '{r.name}' with a non-real result is not supported")
             kind, result = "function", self.ds.dname(r.result)
             args.append(r.result)
+        prefix = tuple(p for p in r.prefix if p == "recursive")
+        if "elemental" in r.prefix:
+            prefix = ("impure", "elemental")     # sets the primal result through an argument
         dr = DerivRoutine(f"{r.name}_d", r, kind, args, result=result, module=r.module,
-                          body=self.zero_locals() + body, prefix=tuple(p for p in r.prefix if p == "recursive"))
+                          body=self.zero_locals() + body, prefix=prefix)
         dr = finish(dr, r, self.ds, self.called, result_is_local=True)
+        if "elemental" in r.prefix:
+            # every dummy of an elemental procedure needs an INTENT; tangents and the result: INOUT
+            dargs = set(dr.args)
+            dr.symbols = [x.copy(intent=x.intent or "inout", is_arg=True) if x.name in dargs else x
+                          for x in dr.symbols]
         for name, t in sorted(self.ext_functions.items()):
             dr.externals.append(Symbol(name, type=t, procedure=True))
         self._routine = dr

@@ -38,7 +38,8 @@ def routine_text(dr: DerivRoutine, depth: int = 0) -> str:
         header = f"{prefix}function {dr.name}({args}){res}"
     else:
         header = f"{prefix}subroutine {dr.name}({args})"
-    uses = _dedupe([use_line(u) for u in dr.uses])
+    uses = [ln[len(indent) + 2:] for u in _dedupe([use_line(u) for u in dr.uses])
+            for ln in wrap_line(indent + "  " + u)]
     decls = [declaration(s) for s in order_symbols(dr.symbols)]
     for s in dr.externals:
         decls.append(f"{s.type.decl()}, external :: {s.name}" if s.type is not None else f"external :: {s.name}")

@@ -64,11 +64,15 @@ def parse_directive(rest: str, loc: Loc) -> Directive:
     return Directive(kw, tuple(values), loc)
 
 
-def scan_directives(text: str, path: str, fixed_form: bool) -> dict[int, Directive]:
-    """Every directive in a file, by line number (1-based); raises on malformed ones."""
+def scan_directives(text: str, path: str, fixed_form: bool, locate=None) -> dict[int, Directive]:
+    """Every directive in a file, by line number (1-based); raises on malformed ones.
+
+    ``locate(line) -> Loc`` maps a line of a preprocessed text to the user's file and line
+    (``SourceFile.loc``); without it the line is ``path``'s own.
+    """
     out: dict[int, Directive] = {}
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(text.replace('\r\n', '\n').replace('\r', '\n').split('\n'), start=1):
         rest = directive_text(line, fixed_form)
         if rest is not None:
-            out[i] = parse_directive(rest, Loc(path, i))
+            out[i] = parse_directive(rest, locate(i) if locate is not None else Loc(path, i))
     return out

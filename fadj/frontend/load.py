@@ -11,11 +11,13 @@ from fparser.two import Fortran2003 as F
 
 from fadj.errors import DirectiveError, FadjError, Loc, NameErr, UnsupportedError
 from fadj.frontend.directives import scan_directives
+from fadj.frontend.discover import expand_sources
 from fadj.frontend.lower_decls import DeclLowerer
 from fadj.frontend.lower_exprs import ExprLowerer
 from fadj.frontend.lower_stmts import BodyLowerer
+from fadj.frontend.options import DEFAULT, SourceOptions
 from fadj.frontend.parse import parse_source
-from fadj.frontend.source import read_source
+from fadj.frontend.source import load_source
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
 from fadj.ir.consts import INTRINSIC_KIND_NAMES
@@ -38,15 +40,21 @@ class _Unit:
         self.routine: Routine | None = None
 
 
-def load_program(paths: list[str]) -> Program:
+def load_program(paths: list[str], opts: SourceOptions = DEFAULT) -> Program:
+    """Parse and lower ``paths`` (files, or folders searched recursively) read as ``opts`` says.
+
+    Every file is first brought to the text the compiler sees (C preprocessor, INCLUDE
+    lines: ``fadj.frontend.preprocess``); every ``loc`` names the user's file and line.
+    """
     prog = Program()
     modules: dict[str, tuple] = {}
     units: list[_Unit] = []
     directive_lines: dict[str, dict[int, object]] = {}
-    for path in paths:
-        src = read_source(path)
+    for path in expand_sources(paths):
+        src = load_source(path, opts)
         prog.files.append(src)
-        directive_lines[src.path] = scan_directives(src.text, src.path, src.fixed_form)
+        for d in scan_directives(src.source_text, src.path, src.fixed_form, src.loc).values():
+            directive_lines.setdefault(d.loc.file, {})[d.loc.line] = d
         tree = parse_source(src)
         for node in tree.content:
             if isinstance(node, F.Module):
@@ -84,7 +92,7 @@ def _first_stmt(node):
 def _loc(node, src: SourceFile) -> Loc:
     item = getattr(node, "item", None)
     span = getattr(item, "span", None) if item is not None else None
-    return Loc(src.path, span[0] if span else 1)
+    return src.loc(span[0] if span else 1)
 
 
 class _Loader:
@@ -127,7 +135,7 @@ class _Loader:
         scope = Scope(implicit=ImplicitRules.default())
         ex = ExprLowerer(lambda n: _is_array(scope, n), loc)
         spec = next((c for c in node.content if isinstance(c, F.Specification_Part)), None)
-        decl = DeclLowerer(scope, src.path, src.fixed_form, ex)
+        decl = DeclLowerer(scope, src.path, src.fixed_form, ex, src)
         decl.run(spec)
         if decl.trailing_comments:
             d = decl.trailing_comments[0]
@@ -281,7 +289,7 @@ class _Loader:
             scope.add(Symbol(ir.name, procedure=True, loc=ir.loc))
         ex = ExprLowerer(lambda n: _is_array(scope, n), r.loc)
         spec = next((c for c in node.content if isinstance(c, F.Specification_Part)), None)
-        decl = DeclLowerer(scope, src.path, src.fixed_form, ex)
+        decl = DeclLowerer(scope, src.path, src.fixed_form, ex, src)
         if r._rtype_node is not None:  # type: ignore[attr-defined]
             t, kexpr = decl.type_spec(r._rtype_node, r.loc)  # type: ignore[attr-defined]
             scope.local(r.result).type = t
@@ -303,7 +311,7 @@ class _Loader:
         body_nodes = list(decl.trailing_comments) + (list(execp.content) if execp is not None else [])
         end = node.content[-1]
         r.end_loc = _loc(end, src)
-        bl = BodyLowerer(src.path, src.fixed_form, ex)
+        bl = BodyLowerer(src.path, src.fixed_form, ex, src)
         r.body = bl.block(body_nodes, r.end_loc)
         if bl.stmt_functions:
             _inline_stmt_functions(r, bl.stmt_functions)

@@ -23,9 +23,10 @@ _TYPE_DEFAULT_KIND = {"real": 4, "integer": 4, "logical": 4, "complex": 4, "char
 class DeclLowerer:
     """Reads the specification part of one program unit into ``scope``."""
 
-    def __init__(self, scope: Scope, path: str, fixed_form: bool, exprs: ExprLowerer):
+    def __init__(self, scope: Scope, path: str, fixed_form: bool, exprs: ExprLowerer, src=None):
         self.scope = scope
         self.path = path
+        self.src = src                         # SourceFile: maps parsed lines to the user's file:line
         self.fixed_form = fixed_form
         self.ex = exprs
         self.uses: list[Use] = []
@@ -47,6 +48,8 @@ class DeclLowerer:
     def loc(self, node) -> Loc:
         item = getattr(node, "item", None)
         span = getattr(item, "span", None) if item is not None else None
+        if span and self.src is not None:
+            return self.src.loc(span[0])
         return Loc(self.path, span[0] if span else 0)
 
     def expr(self, node, loc):
@@ -361,7 +364,7 @@ class DeclLowerer:
         name = str(head.items[1]).lower()
         attrs = str(head.items[0] or "").lower()
         comps: dict = {}
-        sub = DeclLowerer(_TypeScope(), self.path, self.fixed_form, self.ex)
+        sub = DeclLowerer(_TypeScope(), self.path, self.fixed_form, self.ex, self.src)
         for part in node.content[1:]:
             if isinstance(part, F.Component_Part):
                 for cd in part.content:

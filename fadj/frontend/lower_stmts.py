@@ -38,8 +38,9 @@ class _DoOpen:
 
 
 class BodyLowerer:
-    def __init__(self, path: str, fixed_form: bool, exprs: ExprLowerer):
+    def __init__(self, path: str, fixed_form: bool, exprs: ExprLowerer, src=None):
         self.path = path
+        self.src = src                         # SourceFile: maps parsed lines to the user's file:line
         self.fixed_form = fixed_form
         self.ex = exprs
         self.pending: list[S.Directive] = []
@@ -55,8 +56,9 @@ class BodyLowerer:
             head = next((c for c in node.content if not isinstance(c, F.Comment)), None)
             item = getattr(head, "item", None)
         span = getattr(item, "span", None) if item is not None else None
-        line = span[0] if span else self.ex.loc.line
-        return Loc(self.path, line)
+        if span and self.src is not None:
+            return self.src.loc(span[0])
+        return Loc(self.path, span[0]) if span else self.ex.loc
 
     def expr(self, node, loc: Loc) -> E.Expr:
         self.ex.loc = loc

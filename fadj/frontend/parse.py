@@ -31,9 +31,11 @@ def parse_source(src: SourceFile):
     from fparser.two.utils import FortranSyntaxError
 
     _clear_symbol_tables()
+    # INCLUDE lines were expanded by fadj.frontend.preprocess (with a line map); an INCLUDE left
+    # here (a file read without ``prepare``) is still found beside the including file
     import os
-    include_dirs = [os.path.dirname(os.path.abspath(src.path))] + list(getattr(src, "include_dirs", []) or [])
-    reader = FortranStringReader(src.text, ignore_comments=False, include_dirs=include_dirs)
+    include_dirs = [os.path.dirname(os.path.abspath(src.path))]
+    reader = FortranStringReader(src.source_text, ignore_comments=False, include_dirs=include_dirs)
     reader.set_format(FortranFormat(not src.fixed_form, False))
     reader.id = src.path
     try:
@@ -44,13 +46,13 @@ def parse_source(src: SourceFile):
         raise SyntaxErr(_loc_from_message(src, str(e)),
                         f"cannot parse: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
     if tree is None:
-        raise SyntaxErr(Loc(src.path, 1), "no Fortran program unit found")
+        raise SyntaxErr(src.loc(1), "no Fortran program unit found")
     return tree
 
 
 def _loc_from_message(src: SourceFile, msg: str) -> Loc:
     m = re.search(r"at line (\d+)", msg)
-    return Loc(src.path, int(m.group(1)) if m else 1)
+    return src.loc(int(m.group(1)) if m else 1)
 
 
 def _syntax_message(msg: str) -> str:

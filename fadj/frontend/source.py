@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fadj.errors import FadjError, Loc
+from fadj.frontend.options import DEFAULT, SourceOptions
 from fadj.ir.program import SourceFile
 
 FIXED_SUFFIXES = {".f", ".for", ".f77", ".ftn", ".fpp"}
@@ -39,3 +40,13 @@ def read_source(path: str, fixed_form: bool | None = None) -> SourceFile:
     if fixed_form is None:
         fixed_form = is_fixed_form(path)
     return SourceFile(path=str(path), fixed_form=fixed_form, text=text)
+
+
+def load_source(path: str, opts: SourceOptions = DEFAULT) -> SourceFile:
+    """Read ``path`` and prepare the text the compiler sees (preprocessed, INCLUDEs expanded).
+
+    The form follows the suffix (``.F`` fixed, ``.F90`` free, also after preprocessing)
+    unless ``-ffixed-form`` / ``-ffree-form`` is among the user's flags.
+    """
+    from fadj.frontend.preprocess import prepare
+    return prepare(read_source(path, opts.forced_form), opts)

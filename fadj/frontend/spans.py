@@ -42,7 +42,10 @@ def line_map(src: SourceFile) -> LineMap:
     from fparser.common.readfortran import Comment, FortranStringReader
     from fparser.common.sourceinfo import FortranFormat
 
-    reader = FortranStringReader(src.text, ignore_comments=False, include_dirs=None)
+    # spans are of the file as written: INCLUDE lines are not followed (fparser's reader would
+    # return the included file's lines, numbered as its own), they read as blank lines here
+    from fadj.frontend.preprocess import blank_includes
+    reader = FortranStringReader(blank_includes(src.text), ignore_comments=False, include_dirs=None)
     reader.set_format(FortranFormat(not src.fixed_form, False))
     reader.id = src.path
     lines = src.text.split("\n")

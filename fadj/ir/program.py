@@ -20,9 +20,33 @@ class Use:
 
 @dataclass
 class SourceFile:
+    """One source file the user gave, and the text fparser parses for it.
+
+    ``text`` is the file as written (directive editing and the build copy use it);
+    ``parse_text`` is what the compiler sees after the C preprocessor and INCLUDE
+    expansion (None: the same as ``text``), and ``origins[i]`` the (file, line) that
+    line ``i + 1`` of it came from, so that every ``loc`` names the file the user edits.
+    """
+
     path: str            # as the user gave it (used in messages)
     fixed_form: bool
     text: str
+    parse_text: str | None = None
+    origins: tuple[tuple[str, int], ...] | None = None
+    headers: tuple[str, ...] = ()       # files pulled in by INCLUDE or #include, in order
+    cpp: bool = False                   # went through the C preprocessor
+
+    @property
+    def source_text(self) -> str:
+        """The text to parse: ``parse_text`` if the file was preprocessed or expanded, else ``text``."""
+        return self.text if self.parse_text is None else self.parse_text
+
+    def loc(self, line: int) -> Loc:
+        """The original file and line of line ``line`` of ``source_text``."""
+        if self.origins is not None and 0 < line <= len(self.origins):
+            f, n = self.origins[line - 1]
+            return Loc(f, n)
+        return Loc(self.path, line)
 
 
 @dataclass(eq=False)

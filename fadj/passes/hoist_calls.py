@@ -83,9 +83,7 @@ class _Hoister:
             return a
         if isinstance(a, (E.IntLit, E.RealLit)):
             return a
-        if self.typer.rank_of(a) > 0:
-            return a   # array-valued expression arguments stay (passed by value-like temporaries)
-        name = self.fresh("arg", a)
+        name = self.fresh("arg", a)          # an array expression gets an allocatable temporary
         out.append(S.Assign(E.Name(name), a, loc=loc))
         return E.Name(name)
 

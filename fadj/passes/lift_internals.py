@@ -88,6 +88,7 @@ def lift_internals(host: Routine) -> None:
                     if v not in extra[p.name] and p.scope.local(v) is None:
                         extra[p.name].append(v)
                         changed = True
+    nargs = {p.name: len(p.args) for p in host.internals}
     for p in host.internals:
         names = _dims_closure(host, extra[p.name])
         extra[p.name] = names
@@ -98,7 +99,7 @@ def lift_internals(host: Routine) -> None:
             p.scope.add(hs.copy(is_arg=True, intent=None, save=False, loc=hs.loc))
             p.args.append(v)
     for r in [host] + host.internals:
-        _rewrite_calls(r, extra)
+        _rewrite_calls(r, extra, nargs)
 
 
 def _called(r: Routine) -> set[str]:
@@ -118,23 +119,24 @@ def _exprs(st):
     return _stmt_exprs(st)
 
 
-def _rewrite_calls(r: Routine, extra: dict[str, list[str]]) -> None:
+def _rewrite_calls(r: Routine, extra: dict[str, list[str]], nargs: dict[str, int]) -> None:
     for st in S.walk_stmts(r.body):
-        if isinstance(st, S.CallStmt) and st.name in extra and r.scope.local(st.name) is None \
-                or isinstance(st, S.CallStmt) and st.name in extra and r.scope.local(st.name).procedure:
-            st.args = _with_extra(st.args, extra[st.name])
+        if isinstance(st, S.CallStmt) and st.name in extra and (r.scope.local(st.name) is None
+                                                                  or r.scope.local(st.name).procedure):
+            st.args = _with_extra(st.args, extra[st.name], nargs[st.name])
 
     def fix(e: E.Expr) -> E.Expr:
         if isinstance(e, E.Call) and e.name in extra:
             s = r.scope.local(e.name)
             if s is None or s.procedure:
-                return E.Call(e.name, tuple(_with_extra(list(e.args), extra[e.name])))
+                return E.Call(e.name, tuple(_with_extra(list(e.args), extra[e.name], nargs[e.name])))
         return e
 
     map_exprs(r.body, lambda x: E.transform(x, fix))
 
 
-def _with_extra(args: list, names: list[str]) -> list:
-    if any(isinstance(a, E.Keyword) for a in args):
+def _with_extra(args: list, names: list[str], nargs: int) -> list:
+    """Append the host variables; by keyword when the call names or omits arguments (OPTIONAL)."""
+    if any(isinstance(a, E.Keyword) for a in args) or len(args) < nargs:
         return list(args) + [E.Keyword(n, E.Name(n)) for n in names]
     return list(args) + [E.Name(n) for n in names]

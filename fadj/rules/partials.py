@@ -24,6 +24,10 @@ def has_seed(p: E.Expr) -> bool:
     return any(isinstance(n, E.Name) and n.name == SEED for n in E.walk(p))
 
 
+def _seeded(p: E.Expr) -> E.Expr:
+    return p if has_seed(p) else B.mul(p, E.Name(SEED))
+
+
 def apply_partial(p: E.Expr, seed: E.Expr) -> E.Expr:
     """The adjoint contribution of a partial: ``p*seed``, or the linear operation on the seed."""
     if has_seed(p):
@@ -81,7 +85,11 @@ class Partials:
         if isinstance(node, E.REF_TYPES):
             if self.is_active(node):
                 if node in acc:
-                    acc[node] = B.add(acc[node], factor if factor is not None else B.ONE)
+                    old, new = acc[node], factor if factor is not None else B.ONE
+                    if has_seed(old) or has_seed(new):
+                        # one path applies a linear operation to the seed: both must be in seed form
+                        old, new = _seeded(old), _seeded(new)
+                    acc[node] = B.add(old, new)
                 else:
                     acc[node] = factor if factor is not None else B.ONE
                     order.append(node)

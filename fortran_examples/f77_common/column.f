@@ -36,12 +36,12 @@ C
       F = 0.0D0
       IF (NZ .LT. 3 .OR. NZ .GT. NZMAX) RETURN
       CALL SETUP(NZ)
-      CALL INITTS(X)
+      CALL INITTS(X, NZ)
       FACC = 0.0D0
 C
 C     the time loop
       DO 100 IT = 1, NSTEP
-         CALL FORCE(X, IT)
+         CALL FORCE(X, NZ, IT)
          CALL STEP
          CALL ACCUM(IT)
   100 CONTINUE
@@ -82,10 +82,10 @@ C
 C=====================================================================
 C     INITTS -- initial state: T from the control, S analytic.
 C=====================================================================
-      SUBROUTINE INITTS(X)
+      SUBROUTINE INITTS(X, NZ)
       IMPLICIT DOUBLE PRECISION (A-H,O-Z)
       PARAMETER (NZMAX = 400)
-      DIMENSION X(*)
+      DIMENSION X(NZ+2)
       COMMON /GRID/ DZ, DT, ZC(NZMAX), ZW(NZMAX), NLEV
       COMMON /STATE/ T(NZMAX), S(NZMAX)
 C
@@ -96,24 +96,25 @@ C
       RETURN
       END
 C=====================================================================
-C     FORCE -- surface forcing of time step IT: a daily heat-flux
-C     cycle of amplitude X(NZ+1) around a mean cooling, a constant
-C     evaporation (salt flux) and the wind-driven surface diffusivity
-C     X(NZ+2).  Results in COMMON /FORC/.
+C     FORCE -- surface forcing of time step IT: daytime solar heating
+C     X(NZ+1)*MAX(0, SIN(2 PI t/DAY))**2 (daily mean X(NZ+1)/4) plus a
+C     constant cooling QMEAN, a constant evaporation (salt flux) and
+C     the wind-driven surface diffusivity X(NZ+2).  The MAX acts on
+C     passive data (the time) only.  Results in COMMON /FORC/.
 C=====================================================================
-      SUBROUTINE FORCE(X, IT)
+      SUBROUTINE FORCE(X, NZ, IT)
       IMPLICIT DOUBLE PRECISION (A-H,O-Z)
       PARAMETER (NZMAX = 400)
-      PARAMETER (QMEAN = -40.0D0, DAY = 86400.0D0)
-      DIMENSION X(*)
+      PARAMETER (QMEAN = -85.0D0, DAY = 86400.0D0)
+      DIMENSION X(NZ+2)
       COMMON /GRID/ DZ, DT, ZC(NZMAX), ZW(NZMAX), NLEV
       COMMON /FORC/ QSURF, FSALT, AKWIND
 C
       PI    = 4.0D0*ATAN(1.0D0)
       TIME  = (DBLE(IT) - 0.5D0)*DT
-      QSURF = QMEAN + X(NLEV+1)*MAX(0.0D0, SIN(2.0D0*PI*TIME/DAY))**2
+      QSURF = QMEAN + X(NZ+1)*MAX(0.0D0, SIN(2.0D0*PI*TIME/DAY))**2
       FSALT = 2.0D-8
-      AKWIND = X(NLEV+2)
+      AKWIND = X(NZ+2)
       RETURN
       END
 C=====================================================================

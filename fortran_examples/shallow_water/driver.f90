@@ -103,8 +103,8 @@ program driver
   t_adjoint = dble(c1 - c0)/dble(crate)
 
   primal_ok = abs(fad - f0) <= primal_tol*max(abs(f0), tiny_)
-  write(*, '(a, f12.4)') '  time primal  sw_run   (s) = ', t_primal
-  write(*, '(a, f12.4)') '  time adjoint sw_run_b (s) = ', t_adjoint
+  write(*, '(a, es12.4)') '  time primal  sw_run   (s) = ', t_primal
+  write(*, '(a, es12.4)') '  time adjoint sw_run_b (s) = ', t_adjoint
   write(*, '(a, f12.3)') '  adjoint/primal time ratio    = ', t_adjoint/max(t_primal, 1.0d-9)
   write(*, '(a, es24.16)') '  primal cost from sw_run   = ', f0
   write(*, '(a, es24.16)') '  primal cost from sw_run_b = ', fad

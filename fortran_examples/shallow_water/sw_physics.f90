@@ -3,8 +3,9 @@
 ! old level (suffix o) of a leapfrog scheme:
 !   x_n = x_o + dt2*R(x, x_o),   dt2 = 2 dt (dt for the first, Euler, step)
 ! with the gravity-wave terms (continuity, pressure gradient, Coriolis,
-! wind) at the current level, the dissipative terms (bottom drag,
-! viscosity) lagged at the old level, as usual with leapfrog.
+! wind) and the momentum advection at the current level, the dissipative
+! terms (bottom drag, viscosity) lagged at the old level, as usual with
+! leapfrog.
 module sw_physics
   use sw_params
   use sw_kernels
@@ -58,7 +59,8 @@ contains
   end subroutine continuity
 
   ! x momentum at the interior u points (i = 1..nx-1):
-  !   du/dt = f vbar - g dh/dx + taux/(rho0 D) - r(uo, vbaro) uo + visc lap(uo)
+  !   du/dt = -(u du/dx + vbar du/dy) + f vbar - g dh/dx + taux/(rho0 D)
+  !           - r(uo, vbaro) uo + visc lap(uo)
   ! vbar is the four-point average of v around the u point; free slip at
   ! the south and north walls (mirror neighbours in the Laplacian).
   subroutine momentum_u(un, uo, u, v, vo, h, d, nx, ny, dt2)
@@ -67,7 +69,7 @@ contains
     double precision, intent(in) :: uo(0:nx, ny), u(0:nx, ny)
     double precision, intent(in) :: v(nx, 0:ny), vo(nx, 0:ny)
     double precision, intent(in) :: h(nx, ny), d(nx, ny), dt2
-    double precision :: y, vbar, vbaro, dface, r, us, un_, tend
+    double precision :: y, vbar, vbaro, dface, r, us, un_, usc, unc, adv, tend
     integer :: i, j
 
     do j = 1, ny
@@ -80,15 +82,21 @@ contains
         ! neighbours across the walls: free slip
         if (j == 1) then
           us = uo(i, j)
+          usc = u(i, j)
         else
           us = uo(i, j - 1)
+          usc = u(i, j - 1)
         end if
         if (j == ny) then
           un_ = uo(i, j)
+          unc = u(i, j)
         else
           un_ = uo(i, j + 1)
+          unc = u(i, j + 1)
         end if
-        tend = fcor(y)*vbar - grav*(h(i + 1, j) - h(i, j))*rdx + taux(y)/(rho0*dface) &
+        ! momentum advection (centred, current level)
+        adv = u(i, j)*(u(i + 1, j) - u(i - 1, j))*0.5d0*rdx + vbar*(unc - usc)*0.5d0*rdy
+        tend = fcor(y)*vbar - grav*(h(i + 1, j) - h(i, j))*rdx + taux(y)/(rho0*dface) - adv &
                - r*uo(i, j) + visc*lap5(uo(i, j), uo(i - 1, j), uo(i + 1, j), us, un_)
         un(i, j) = uo(i, j) + dt2*tend
       end do
@@ -96,7 +104,8 @@ contains
   end subroutine momentum_u
 
   ! y momentum at the interior v points (j = 1..ny-1):
-  !   dv/dt = -f ubar - g dh/dy - r(ubaro, vo) vo + visc lap(vo)
+  !   dv/dt = -(ubar dv/dx + v dv/dy) - f ubar - g dh/dy
+  !           - r(ubaro, vo) vo + visc lap(vo)
   ! free slip at the west and east walls.
   subroutine momentum_v(vn, vo, v, u, uo, h, d, nx, ny, dt2)
     integer, intent(in) :: nx, ny
@@ -104,7 +113,7 @@ contains
     double precision, intent(in) :: vo(nx, 0:ny), v(nx, 0:ny)
     double precision, intent(in) :: u(0:nx, ny), uo(0:nx, ny)
     double precision, intent(in) :: h(nx, ny), d(nx, ny), dt2
-    double precision :: y, ubar, ubaro, dface, r, vw, ve, tend
+    double precision :: y, ubar, ubaro, dface, r, vw, ve, vwc, vec, adv, tend
     integer :: i, j
 
     do j = 1, ny - 1
@@ -116,15 +125,21 @@ contains
         call drag_kernel(ubaro, vo(i, j), dface, r)
         if (i == 1) then
           vw = vo(i, j)
+          vwc = v(i, j)
         else
           vw = vo(i - 1, j)
+          vwc = v(i - 1, j)
         end if
         if (i == nx) then
           ve = vo(i, j)
+          vec = v(i, j)
         else
           ve = vo(i + 1, j)
+          vec = v(i + 1, j)
         end if
-        tend = -fcor(y)*ubar - grav*(h(i, j + 1) - h(i, j))*rdy &
+        ! momentum advection (centred, current level)
+        adv = ubar*(vec - vwc)*0.5d0*rdx + v(i, j)*(v(i, j + 1) - v(i, j - 1))*0.5d0*rdy
+        tend = -fcor(y)*ubar - grav*(h(i, j + 1) - h(i, j))*rdy - adv &
                - r*vo(i, j) + visc*lap5(vo(i, j), vw, ve, vo(i, j - 1), vo(i, j + 1))
         vn(i, j) = vo(i, j) + dt2*tend
       end do

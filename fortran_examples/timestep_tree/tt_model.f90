@@ -9,7 +9,7 @@
 !          -> advect (a, b)       -> face_flux (per face) -> slope_va
 !          -> diffuse (a, b)      -> diff_flux (per face)
 !          -> react               -> np_kernel (per cell), light_factor
-!     cost (in model_run)         -> misfit (per cell)
+!     -> final_cost               -> misfit (per cell)
 !
 ! Controls (vars): initial fields a0, b0, the diffusivity field kap, the
 ! rates par = (growth, mortality).  Output (outvars): cost = pseudo-Huber
@@ -31,7 +31,6 @@ contains
     double precision :: a(nx, ny), b(nx, ny)
     double precision :: u(nx, ny), v(nx, 0:ny)
     double precision :: dt, dtadv, dtdif, prod
-    double precision :: pi, x, y, aobs, bobs, s
     integer :: i, j, it
 
     call grid_init(nx, ny)
@@ -53,20 +52,7 @@ contains
       call step(a, b, kap, par, u, v, nx, ny, dt, prod)
     end do
 
-    ! cost: misfit of the final state to smooth analytic observations
-    ! plus the weighted production integral
-    pi = 4.0d0*atan(1.0d0)
-    s = 0.0d0
-    do j = 1, ny
-      y = (dble(j) - 0.5d0)*dy
-      do i = 1, nx
-        x = (dble(i) - 0.5d0)*dx
-        aobs = 1.0d0 + 0.2d0*cos(2.0d0*pi*x)*y
-        bobs = 0.4d0 + 0.1d0*sin(2.0d0*pi*x)*sin(pi*y)
-        s = s + misfit(a(i, j), aobs) + 2.0d0*misfit(b(i, j), bobs)
-      end do
-    end do
-    cost = area*s + wprod*prod
+    call final_cost(a, b, nx, ny, prod, cost)
   end subroutine model_run
 
   ! One time step: transport of both tracers, then the reactions.
@@ -82,6 +68,30 @@ contains
     call diffuse(a, kap, 1.0d0, nx, ny, dt)
     call diffuse(b, kap, 0.5d0, nx, ny, dt)
     call react(a, b, par, nx, ny, dt, prod)
+    nstep_done = nstep_done + 1
   end subroutine step
+
+  ! Misfit of the final state to smooth analytic observations plus the
+  ! weighted production integral.
+  subroutine final_cost(a, b, nx, ny, prod, cost)
+    integer, intent(in) :: nx, ny
+    double precision, intent(in) :: a(nx, ny), b(nx, ny), prod
+    double precision, intent(out) :: cost
+    double precision :: pi, x, y, aobs, bobs, s
+    integer :: i, j
+
+    pi = 4.0d0*atan(1.0d0)
+    s = 0.0d0
+    do j = 1, ny
+      y = (dble(j) - 0.5d0)*dy
+      do i = 1, nx
+        x = (dble(i) - 0.5d0)*dx
+        aobs = 1.0d0 + 0.2d0*cos(2.0d0*pi*x)*y
+        bobs = 0.4d0 + 0.1d0*sin(2.0d0*pi*x)*sin(pi*y)
+        s = s + misfit(a(i, j), aobs) + 2.0d0*misfit(b(i, j), bobs)
+      end do
+    end do
+    cost = area*s + wprod*prod
+  end subroutine final_cost
 
 end module tt_model

@@ -28,6 +28,8 @@ module tt_params
 
   ! grid metrics (module variables, set by grid_init)
   double precision :: dx, dy, rdx, rdy, area
+  ! passive bookkeeping: number of time steps done in this run
+  integer :: nstep_done
 
 contains
 
@@ -38,6 +40,7 @@ contains
     rdx = 1.0d0/dx
     rdy = 1.0d0/dy
     area = dx*dy
+    nstep_done = 0
   end subroutine grid_init
 
 end module tt_params

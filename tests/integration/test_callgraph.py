@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import EXAMPLES
 
 TT = EXAMPLES / "timestep_tree"
@@ -144,10 +142,10 @@ def test_recursion_terminates_and_is_marked(tmp_path):
     lines = out_lines(fadj("callgraph", "rec.f90", cwd=tmp_path))
     assert lines == [
         "a  (root, rec.f90:1)",
-        "  rec.f90:6  a -> b       joint (default)",
-        "    rec.f90:13  b -> a    joint (default)  [recursive]",
+        "  rec.f90:6  a -> b       joint (recursive)",
+        "    rec.f90:13  b -> a    joint (recursive)  [recursive]",
         "    rec.f90:14  b -> ext  no source",
-        "  rec.f90:7  a -> a       joint (default)  [recursive]",
+        "  rec.f90:7  a -> a       joint (recursive)  [recursive]",
         "",
         "p  (root, rec.f90:16)",          # p and q call each other, nobody else calls them
         "  rec.f90:18  p -> q    joint (default)",
@@ -219,3 +217,10 @@ def test_callgraph_errors_are_one_line(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--vars and --outvars need --head" in r.stderr
     r = fadj("directives", "list", *SOURCES, "--head", "nohead")
     assert r.returncode == 2 and "unknown head routine 'nohead'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_command_has_help_with_an_example():
+    for cmd in (["callgraph"], ["directives"], ["directives", "list"], ["directives", "set"],
+                ["directives", "clear"]):
+        r = fadj(*cmd, "--help")
+        assert r.returncode == 0 and "example" in r.stdout and "fadj " + " ".join(cmd) in r.stdout, cmd

@@ -140,3 +140,9 @@ end
     assert s["init"] == "ainit" and s["init_module"] is None
     text = render("check_driver.f90.j2", **s)
     assert "external :: ainit" in text and "call ainit( &" in text
+
+
+def test_finite_difference_steps_follow_the_precision():
+    from fadj.tools.check import fd_steps
+    assert fd_steps(2.0 ** -52) == pytest.approx([1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9])
+    assert fd_steps(2.0 ** -23) == pytest.approx([1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -363,3 +362,19 @@ def test_a_wrong_edit_is_never_written(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="internal error"):
         plan_set(f"{f}:{_line(FREE, r'if .n > 0. call')}", "nocheckpoint")
     assert f.read_text() == FREE
+
+
+def test_set_inside_a_region_keeps_the_region(tmp_path):
+    """A new directive goes between CHECKPOINT-START and the CALL: the region still holds the call."""
+    text = FREE.replace("    if (n > 0)", "    !$AD CHECKPOINT-START\n    if (n > 0)")
+    text = text.replace("    f = x(1)\n", "    !$AD CHECKPOINT-END\n    f = x(1)\n")
+    f = tmp_path / "m.f90"
+    f.write_text(text)
+    line = _line(text, r"if \(n > 0\) call")
+    _set(f"{f}:{line}", "nocheckpoint")
+    assert "    !$AD CHECKPOINT-START\n    !$AD NOCHECKPOINT\n    if (n > 0) call" in f.read_text()
+    [region] = [st for r in load_program([str(f)]).order for st in S.walk_stmts(r.body) if isinstance(st, S.Region)]
+    [call] = [st for st in S.walk_stmts(region.body) if isinstance(st, S.CallStmt)]
+    assert [d.keyword for d in call.directives] == ["NOCHECKPOINT"]
+    _set(f"{f}:{line + 1}", "none")
+    assert f.read_text() == text

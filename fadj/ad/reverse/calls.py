@@ -100,12 +100,13 @@ class CallMixin:
                 if f in active_f:
                     fsym = callee.scope.local(f)
                     adj = self.adjoint_actual(a, fsym, pre)
-                    if isinstance(a, E.REF_TYPES) and E.base_name(a) in passed and self.active_ref(a):
+                    if isinstance(a, E.REF_TYPES) and self.active_ref(a) and _path(a) in passed:
                         adj = self.unaliased(a, adj, fsym, pre, post)
                     if isinstance(a, E.REF_TYPES):
-                        passed.add(E.base_name(a))
+                        passed.add(_path(a))
                     args.append(E.Keyword(self.ctx.reverser(callee).ds.dname(f), adj) if keyword else adj)
         if site.is_function:
+            n_before = len(args)
             lhs = site.stmt.lhs
             if self.active_ref(lhs):
                 lb = self.ds.dref(lhs)
@@ -119,9 +120,16 @@ class CallMixin:
                     post.append(S.Assign(lb, E.RealLit(f"0.0_{kind}")))
             else:
                 t = self.lhs_type(lhs)
-                tmp = E.Name(self.ds.temp("resb", t))
+                rank = self.typer.rank_of(lhs)
+                tmp = E.Name(self.ds.temp("resb", t, rank))
+                if rank:
+                    pre.append(S.Assign(tmp, lhs))          # takes the result's shape
                 pre.append(S.Assign(tmp, E.RealLit(f"0.0_{real_kind_of(lhs, self.typer)}")))
                 args.append(tmp)
+            if callee is not None and (any(isinstance(x, E.Keyword) for x in args[:n_before])
+                                       or len(map_actuals(site)) < len(callee.args)):
+                # after keyword arguments the result's adjoint must be named too
+                args[-1] = E.Keyword(self.ctx.reverser(callee).ds.dname(callee.result), args[-1])
         return pre, args, post
 
     def unaliased(self, a: E.Expr, adj: E.Expr, fsym, pre: list[S.Stmt], post: list[S.Stmt]) -> E.Expr:
@@ -131,12 +139,22 @@ class CallMixin:
         kind = real_kind_of(a, self.typer)
         t = self.lhs_type(a)
         rank = self.typer.rank_of(a)
+        if t.base == "type":
+            from fadj.ir.derived import diff_type_name
+            if rank:
+                raise UnsupportedError(self.r.loc, f"'{E.base_name(a)}' (an array of derived type) is passed twice "
+                                                   f"to one call: its adjoint would be updated through two arguments")
+            dt = TypeSpec("type", 0, derived=diff_type_name(t.derived))
+            tmp = E.Name(self.ds.temp("ad_alias", dt, 0))
+            pre.append(S.Assign(tmp, E.Call(dt.derived, ())))        # default-initialised: all zero
+            post += _add_components(self.ctx.prog.types, adj, tmp, t.derived)
+            return tmp
+        # the callee sees a copy; what it changed in the copy is added back afterwards:
+        # adj = adj + (copy after - copy before), right also when the two arguments overlap
         tmp = E.Name(self.ds.temp("ad_alias", t, rank))
-        if rank:
-            pre.append(S.Assign(tmp, B.mul(E.RealLit(f"0.0_{kind}"), a)))
-        else:
-            pre.append(S.Assign(tmp, E.RealLit(f"0.0_{kind}")))
-        post.append(S.Assign(adj, B.add(adj, tmp)))
+        before = E.Name(self.ds.temp("ad_alias_in", t, rank))
+        pre += [S.Assign(before, adj), S.Assign(tmp, before)]
+        post.append(S.Assign(adj, E.BinOp("+", adj, E.Paren(E.BinOp("-", tmp, before)))))
         return tmp
 
     def adjoint_actual(self, a: E.Expr, fsym, pre: list[S.Stmt]) -> E.Expr:
@@ -154,6 +172,9 @@ class CallMixin:
                 if name is None:
                     name = self.ds.like(a.name + "b", sym)
                     self.ds.adj[key] = name
+                if sym.type is not None and sym.type.base == "type":
+                    from fadj.ir.derived import diff_type_name
+                    zero = E.Call(diff_type_name(sym.type.derived), ())     # all components 0
                 pre.append(S.Assign(E.Name(name), zero))
                 return E.Name(name) if isinstance(a, E.Name) else E.Index(name, a.subs)
         tt = t if t is not None and t.base == "real" else TypeSpec("real", 8, double=True)
@@ -258,6 +279,31 @@ class CallMixin:
         if is_global_id(vid):
             return self.ds.global_ref(vid)
         return self.whole(vid)
+
+
+def _add_components(types: dict, dst: E.Expr, src: E.Expr, tname: str) -> list[S.Stmt]:
+    """dst = dst + src for derivative-type values, component by component."""
+    from fadj.ir.derived import diff_components
+    out: list[S.Stmt] = []
+    for c in diff_components(types, tname):
+        d, s_ = E.Component(dst, c.name), E.Component(src, c.name)
+        if c.type.base == "type":
+            if c.dims:
+                raise UnsupportedError(None, f"adding derivative components of type '{c.type.derived}' arrays")
+            out += _add_components(types, d, s_, c.type.derived)
+        else:
+            out.append(S.Assign(d, E.BinOp("+", d, s_)))
+    return out
+
+
+def _path(ref: E.Expr) -> tuple:
+    """What two references must share to possibly overlap: the variable and component names."""
+    out = []
+    while isinstance(ref, E.Component):
+        out.append(ref.comp)
+        ref = ref.base
+    out.append(E.base_name(ref))
+    return tuple(reversed(out))
 
 
 def _subst_formals(e: E.Expr, callee: Routine, actuals: dict, caller: Routine) -> E.Expr | None:

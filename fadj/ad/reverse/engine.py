@@ -28,6 +28,7 @@ from fadj.ad.dscope import DerivScope
 from fadj.ad.plan import JOINT
 from fadj.ad.tbr import run_tbr
 from fadj.analysis.callgraph import CallSite
+from fadj.ad.recompute import recomputable
 from fadj.analysis.cfg import CFG, Node, build_cfg
 from fadj.analysis.effects import is_global_id, map_actuals, ref_names, subscript_names, var_id
 from fadj.errors import UnsupportedError
@@ -66,6 +67,8 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         self._uses_cache: dict[Node, frozenset] = {}
         self._partials: dict[int, list] = {}
         self._written_cache: dict[int, frozenset] = {}
+        self.recompute_lists: dict[int, list[S.Assign]] = {}   # statement list -> assignments re-run
+        self.recomputed: dict[int, str] = {}                    # id(assignment) -> variable id
         self.main = self.sweep_for(r.body)
         self.restored: set[str] = set()    # ids that the backward sweep pops into
         self.called: set[tuple[Routine, str]] = set()
@@ -77,10 +80,18 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
     def sweep_for(self, body: list[S.Stmt]) -> Sweep:
         cfg = build_cfg(body, opaque=self.is_opaque)
         r = self.r
+        if not getattr(self.r, "_blocks_mode", False) or body is not self.r.body:
+            rec = recomputable(r, self.eff, body, is_global_id)
+            for lst_id, assigns in rec.items():
+                self.recompute_lists[lst_id] = assigns
+                for a in assigns:
+                    self.recomputed[id(a)] = var_id(r, a.lhs.name)
 
         def defs(n: Node) -> frozenset:
             if isinstance(n.stmt, S.Allocate) and not n.stmt.deallocate and n.kind == "stmt":
                 return frozenset()     # a fresh allocation overwrites nothing anyone needs
+            if n.kind == "stmt" and id(n.stmt) in self.recomputed:
+                return frozenset()     # re-run in the backward sweep instead of saved
             d = self.eff.node_effects(r, n)[1]
             return frozenset(v for v in d if self._restorable(v))
 
@@ -112,6 +123,8 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             site = self.cg.site_of.get(st)
             if site is not None:
                 out = self._call_uses(site)
+            elif id(st) in self.recomputed:
+                out = self.ids(ref_names(st.rhs))
             elif isinstance(st, S.Assign) and self.active_ref(st.lhs):
                 if isinstance(E.strip_parens(st.rhs), E.ArrayCtor):
                     names = set(subscript_names(st.lhs))
@@ -209,6 +222,10 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             fwd += f
             if b:
                 bwd = b + bwd
+        redo = self.recompute_lists.get(id(stmts))
+        if redo and bwd:
+            # cheap values of this list are evaluated again rather than saved (recompute.py)
+            bwd = [S.Assign(a.lhs, a.rhs, loc=a.loc) for a in redo] + bwd
         return fwd, bwd
 
     def stmt(self, st: S.Stmt, sw: Sweep) -> tuple[list[S.Stmt], list[S.Stmt]]:

@@ -10,6 +10,7 @@ from fadj.analysis.effects import is_global_id
 from fadj.errors import UnsupportedError
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
+from fadj.ir.symbols import LOGICAL
 from fadj.ir.symbols import TypeSpec
 
 
@@ -42,9 +43,9 @@ class RoutineMixin:
             if is_head:
                 body.append(_call("fadj_stats_report", E.StrLit(f"'{r.name}_b'")))
         elif version == "fwd":
-            body = fwd + [push(x) for x in self.end_locals()]
+            body = fwd + self.save_end_locals()[0]
         else:
-            body = [pop(x) for x in reversed(self.end_locals())] + zero + bwd
+            body = self.save_end_locals()[1] + zero + bwd
         args: list[str] = []
         for a in r.args:
             args.append(a)
@@ -162,11 +163,43 @@ class RoutineMixin:
         return any(isinstance(st, S.Allocate) and any(E.base_name(i) == name for i in st.items)
                    for st in S.walk_stmts(self.r.body))
 
+    def save_end_locals(self) -> tuple[list[S.Stmt], list[S.Stmt]]:
+        """Split mode: ``_fwd`` ends by pushing the locals ``_bwd`` needs, ``_bwd`` starts by popping
+        them.  An allocatable local also carries its allocation status and bounds."""
+        if hasattr(self, "_end_ops"):
+            return self._end_ops
+        save: list[S.Stmt] = []
+        restore: list[S.Stmt] = []
+        for ref in self.end_locals():
+            sym = self.r.scope.local(ref.name)
+            if not sym.allocatable:
+                save.append(push(ref))
+                restore.insert(0, pop(ref))
+                continue
+            flag = E.Name(self.ds.temp("ad_allocated", LOGICAL))
+            rank = len(sym.dims)
+            los = [E.Name(self.ds.int_temp(f"ad_lb{k}")) for k in range(1, rank + 1)]
+            his = [E.Name(self.ds.int_temp(f"ad_ub{k}")) for k in range(1, rank + 1)]
+            bounds = []
+            for k in range(rank):
+                bounds += [push(E.Call("lbound", (ref, E.IntLit(str(k + 1))))),
+                           push(E.Call("ubound", (ref, E.IntLit(str(k + 1)))))]
+            save += [S.If([(E.Call("allocated", (ref,)), [push(ref)] + bounds)]),
+                     push(E.Call("allocated", (ref,)))]
+            pops = []
+            for k in reversed(range(rank)):
+                pops += [pop(his[k]), pop(los[k])]
+            shape = tuple(E.Slice(lo, hi) for lo, hi in zip(los, his))
+            restore = [pop(flag), S.If([(flag, pops + [S.Allocate([E.Index(ref.name, shape)]), pop(ref)])])] + restore
+        self._end_ops = (save, restore)
+        return self._end_ops
+
     def end_locals(self) -> list[E.Expr]:
         """Locals whose values at the end of the forward sweep the backward sweep needs (split mode)."""
         out = []
+        recomputed = set(self.recomputed.values())
         for vid in sorted(self.main.req_end):
-            if is_global_id(vid) or vid in self.r.args:
+            if is_global_id(vid) or vid in self.r.args or vid in recomputed:
                 continue
             sym = self.r.scope.local(vid)
             if sym is None or sym.parameter or sym.procedure:

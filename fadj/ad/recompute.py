@@ -1,0 +1,119 @@
+"""Recompute instead of store: cheap scalar assignments re-run in the backward sweep.
+
+Pushing a value costs memory traffic in the forward sweep and again in the backward
+sweep; for an index like ``im = mod(i + nx - 2, nx) + 1`` or a difference
+``arg1 = cm - cmm`` it is cheaper to evaluate the assignment again.  An assignment
+``v = e`` of a local scalar qualifies when
+
+* it is the only assignment to ``v`` in the sweep,
+* every read of ``v`` comes after it in the same statement list (so the value any
+  backward statement needs is the one this assignment produced, in the same iteration),
+* ``e`` is small, calls no user function, and reads only variables the sweep never
+  writes, the counters of loops around it, or variables that are themselves
+  recomputed earlier in the same list.
+
+The backward sweep of that statement list then starts by evaluating ``v = e`` again
+(loop counters have their iteration's value there), and TBR never saves ``v``.
+"""
+from __future__ import annotations
+
+from fadj.analysis.effects import ref_names, var_id
+from fadj.ir import expr as E
+from fadj.ir import intrinsics as I
+from fadj.ir import stmt as S
+
+MAX_NODES = 24
+
+
+def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assign]]:
+    """{id(statement list): [assignments to re-run at the start of its backward sweep]}."""
+    assigns: dict[str, list[tuple[S.Assign, list, list[S.Stmt]]]] = {}
+    written: set[str] = set()
+    writers: dict[str, int] = {}
+    reads: dict[str, list[list[tuple[list, int]]]] = {}   # name -> chains of (list, index) to each read
+
+    def visit(stmts: list[S.Stmt], loops: list[str], chain: list):
+        for i, st in enumerate(stmts):
+            here = chain + [(stmts, i)]
+            for name in _reads(st):
+                reads.setdefault(name, []).append(here)
+            if isinstance(st, S.Assign) and isinstance(st.lhs, E.Name):
+                assigns.setdefault(st.lhs.name, []).append((st, stmts, list(loops)))
+            if isinstance(st, (S.Assign, S.CallStmt, S.Raw, S.Allocate, S.Where)):
+                for vid in eff.body_effects(r, [st])[1]:
+                    writers[vid] = writers.get(vid, 0) + 1
+                    written.add(vid)
+            if isinstance(st, S.Do):
+                written.add(var_id(r, st.var))
+                visit(st.body, loops + [st.var], here)
+            else:
+                for b in st.bodies():
+                    visit(b, loops, here)
+
+    visit(body, [], [])
+    chosen: dict[int, list[S.Assign]] = {}
+    ok_names: dict[int, set[str]] = {}
+    # in source order, so that a recomputed value may use one recomputed before it
+    order = sorted(((v, a) for v, a in assigns.items() if len(a) == 1), key=lambda va: _pos(body, va[1][0][0]))
+    for v, [(st, lst, loops)] in order:
+        sym = r.scope.local(v)
+        if sym is None or sym.dims or sym.is_arg or sym.parameter or sym.save or sym.common is not None \
+                or sym.module is not None or is_global(var_id(r, v)):
+            continue
+        if sym.type is None or sym.type.base not in ("integer", "real"):
+            continue
+        if not _cheap(st.rhs) or writers.get(var_id(r, v), 0) != 1:
+            continue          # written elsewhere too (by a call, a READ...): its value is not just e
+        idx = next(k for k, x in enumerate(lst) if x is st)
+        if not all(any(l is lst and k > idx for l, k in chain) for chain in reads.get(v, [])):
+            continue                  # read before it, or outside its list: not this iteration's value
+        allowed = ok_names.get(id(lst), set())
+        bad = False
+        for name in ref_names(st.rhs):
+            s = r.scope.lookup(name)
+            if s is None or s.parameter or s.procedure:
+                continue
+            vid = var_id(r, name)
+            if name in loops or name in allowed:
+                continue
+            if vid in written:
+                bad = True
+                break
+        if bad:
+            continue
+        chosen.setdefault(id(lst), []).append(st)
+        ok_names.setdefault(id(lst), set()).add(v)
+    return chosen
+
+
+def _pos(body, st) -> int:
+    for k, x in enumerate(S.walk_stmts(body)):
+        if x is st:
+            return k
+    return 0
+
+
+def _cheap(e: E.Expr) -> bool:
+    n = 0
+    for node in E.walk(e):
+        n += 1
+        if isinstance(node, E.Call) and not I.is_intrinsic(node.name):
+            return False
+        if isinstance(node, (E.ArrayCtor, E.ImpliedDo, E.RawExpr)):
+            return False
+    return n <= MAX_NODES
+
+
+def _reads(st: S.Stmt) -> set[str]:
+    from fadj.frontend.load import _stmt_exprs
+    out: set[str] = set()
+    if isinstance(st, S.Assign):
+        out |= ref_names(st.rhs)
+        if not isinstance(st.lhs, E.Name):
+            out |= ref_names(st.lhs)
+        return out
+    if isinstance(st, S.Raw):
+        return set(st.reads)
+    for e in _stmt_exprs(st):
+        out |= ref_names(e)
+    return out

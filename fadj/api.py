@@ -13,6 +13,7 @@ from fadj.ad.plan import CheckpointOptions
 from fadj.backend.build import run_make, write_outdir
 from fadj.backend.emit import derivative_files
 from fadj.frontend.load import load_program
+from fadj.frontend.options import SourceOptions
 
 
 #: "both" puts the tangent and the reverse routines into one library (used by ``fadj check``)
@@ -29,10 +30,17 @@ class Result:
 
 def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode: str = "reverse",
                   outdir: str | Path = "fadj_out", opts: CheckpointOptions | None = None,
-                  build: bool = False, fflags: str | None = None) -> Result:
+                  build: bool = False, fflags: str | None = None,
+                  source: SourceOptions | None = None, profile: bool | str = False,
+                  profile_timed: set | None = None) -> Result:
+    """``fflags`` overrides the Makefile's FFLAGS for ``build``; ``source`` holds the user's
+    ``-D``/``-I``/``--cpp``/``--fflags``: how the sources are read and how the Makefile compiles them."""
     opts = opts or CheckpointOptions()
-    prog = load_program(list(sources))
+    source = source or SourceOptions()
+    prog = load_program(list(sources), source)
     ctx = prepare(prog, head, parse_names(vars_) or None, parse_names(outvars) or None, opts, mode)
+    ctx.profile = profile
+    ctx.profile_timed = profile_timed
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     routines = []
@@ -54,7 +62,7 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
         sfx = "b" if mode == "reverse" else "d"
         files = derivative_files(prog, routines, ctx.needed_module_globals, sfx, mode,
                                  needed_types=ctx.needed_types)
-    write_outdir(outdir, prog, files)
+    write_outdir(outdir, prog, files, source=source)
     if build:
         run_make(outdir, fflags)
     return Result(Path(outdir), files, ctx, list(ctx.notes))

@@ -25,14 +25,33 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def add_source_args(p: argparse.ArgumentParser) -> None:
+    """How the sources are read and compiled (every command that parses sources has these)."""
+    g = p.add_argument_group("sources (as your compiler reads them; also from fadj.toml)")
+    g.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
+                   help="define a preprocessor macro (.F/.F90 files, or every file with --cpp)")
+    g.add_argument("-U", dest="undefines", action="append", default=[], metavar="NAME",
+                   help="drop a define of fadj.toml")
+    g.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                   help="search DIR for INCLUDE and #include files (after the including file's folder)")
+    g.add_argument("--cpp", action="store_true", default=None,
+                   help="run every file through the C preprocessor, whatever its suffix")
+    g.add_argument("--fflags", default=None, metavar='"FLAGS"',
+                   help="gfortran flags of your build (e.g. \"-fdefault-real-8 -ffixed-line-length-132\"), "
+                        "used for the primal and the derivative code")
+    g.add_argument("--no-project", action="store_true", help="ignore ./fadj.toml")
+
+
 def _add_head_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sources", nargs="+", metavar="SRC", help="Fortran source files")
-    p.add_argument("--head", required=True, help="the routine to differentiate")
+    p.add_argument("sources", nargs="*", metavar="SRC",
+                   help="Fortran source files or folders (searched recursively); default: fadj.toml's sources")
+    p.add_argument("--head", default=None, help="the routine to differentiate (default: fadj.toml's head)")
     p.add_argument("--vars", default=None, help="independent inputs, separated by spaces or commas "
                                                 "(default: every real argument the head reads)")
     p.add_argument("--outvars", default=None, help="dependent outputs (default: every real argument the head writes)")
     p.add_argument("--external", nargs="+", default=[], metavar="NAME",
                    help="routines without source whose derivatives (NAME_b / NAME_d) you supply at link time")
+    add_source_args(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,9 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("differentiate", help="generate derivative code",
                        epilog=EXAMPLES["differentiate"], formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_head_args(d)
-    d.add_argument("--mode", choices=["reverse", "tangent", "both"], default="reverse",
-                   help="reverse (foo_b), tangent (foo_d), or both in one library (<stem>_diff.f90)")
-    d.add_argument("-o", "--output", default="fadj_out", metavar="OUTDIR", help="output folder (default ./fadj_out)")
+    d.add_argument("--mode", choices=["reverse", "tangent", "both"], default=None,
+                   help="reverse (foo_b, the default), tangent (foo_d), or both in one library (<stem>_diff.f90)")
+    d.add_argument("-o", "--output", default=None, metavar="OUTDIR", help="output folder (default ./fadj_out)")
     d.add_argument("--nocheckpoint", action="store_true", help="split mode (no checkpoint) as the default for every call")
     d.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',
                    help="split mode for every call to the listed routines")
@@ -52,9 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check the derivatives against finite differences and each other",
                        epilog=EXAMPLES["check"], formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_head_args(c)
-    c.add_argument("--mode", choices=["reverse", "tangent", "both"], default="both",
+    c.add_argument("--mode", choices=["reverse", "tangent", "both"], default=None,
                    help="which derivatives to check (default both: adds the dot-product test)")
-    c.add_argument("-o", "--output", default="fadj_check", metavar="OUTDIR",
+    c.add_argument("-o", "--output", default=None, metavar="OUTDIR",
                    help="output folder, keeps check_driver.f90 (default ./fadj_check)")
     c.add_argument("--size", action="extend", nargs="+", default=[], metavar="NAME=VALUE",
                    help="value of an integer/logical argument (n=40), or extents of an array argument (x=4x5)")
@@ -74,11 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild and rerun the driver already in OUTDIR (after editing it or the generated code)")
     from fadj.tools.directive_cli import add_commands   # callgraph, directives list|set|clear
     add_commands(sub)
+    from fadj.tools.plan_cli import add_commands as add_plan_commands   # profile, plan
+    add_plan_commands(sub)
+    i = sub.add_parser("init", help="write a commented fadj.toml for the sources found here",
+                       epilog="example:\n  fadj init src include      # then edit head, vars, outvars in fadj.toml\n"
+                              "  fadj differentiate && make -C fadj_out",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("sources", nargs="*", metavar="SRC", help="Fortran files or folders (default: this folder)")
+    add_source_args(i)
     return p
 
 
+def _glue_fflags(argv: list[str]) -> list[str]:
+    """``--fflags "-O3 -g"`` -> ``--fflags=-O3 -g``: argparse takes a value starting with '-' for an option."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--fflags" and i + 1 < len(argv):
+            out.append(f"--fflags={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_glue_fflags(list(sys.argv[1:] if argv is None else argv)))
     try:
         return _dispatch(args)
     except FadjError as e:
@@ -91,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _source_options(args):
+    """``-D``/``-I``/``--cpp``/``--fflags`` of a command line alone (no project file)."""
+    from fadj.frontend.options import SourceOptions
+    return SourceOptions.make(args.defines, args.include_dirs, bool(args.cpp), args.fflags or ())
+
+
 def _names(s) -> set[str]:
     if not s:
         return set()
@@ -100,6 +146,13 @@ def _names(s) -> set[str]:
 
 
 def _dispatch(args) -> int:
+    if args.command == "init":
+        from fadj.tools.init_project import init
+        print(init(args.sources, _source_options(args)))
+        return 0
+    from fadj.project import load_project, merge_args
+    # the one place where fadj.toml and the command line meet (the command line wins, field by field)
+    merge_args(args, None if getattr(args, "no_project", True) else load_project("."))
     if args.command == "differentiate":
         from fadj.ad.plan import CheckpointOptions
         from fadj.api import differentiate
@@ -107,7 +160,7 @@ def _dispatch(args) -> int:
                                  nocheckpoint_routines=_names(args.nocheckpoint_routines),
                                  externals=_names(args.external))
         res = differentiate(args.sources, args.head, args.vars, args.outvars, args.mode, args.output, opts,
-                            build=args.build)
+                            build=args.build, source=args.source_options)
         for note in res.notes:
             print(note)
         print(f"fadj: wrote {', '.join(res.files)} and the runtime to {res.outdir}/ (build: make -C {res.outdir})")
@@ -120,13 +173,17 @@ def _dispatch(args) -> int:
                             ndir=args.directions, link=args.link, generate=not args.no_generate,
                             checkpoint=CheckpointOptions(nocheckpoint=args.nocheckpoint,
                                                          nocheckpoint_routines=_names(args.nocheckpoint_routines),
-                                                         externals=_names(args.external)))
+                                                         externals=_names(args.external)),
+                            source=args.source_options)
         rep = run_check(opts, echo=print)
         print(rep.summary())
         return 0
     if args.command in ("callgraph", "directives"):
         from fadj.tools.directive_cli import run
         return run(args)
+    if args.command in ("profile", "plan"):
+        from fadj.tools.plan_cli import run as run_plan
+        return run_plan(args)
     raise AssertionError(args.command)
 
 

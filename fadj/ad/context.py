@@ -45,6 +45,9 @@ class ADContext:
     needed_module_globals: dict[str, set[str]] = field(default_factory=dict)   # module -> active var names
     needed_commons: set[str] = field(default_factory=set)
     needed_types: set[str] = field(default_factory=set)                      # derived types needing t_diff
+    profile: bool | str = False               # instrument call sites for `fadj profile` ("count" or True)
+    profile_timed: set | None = None          # site keys to time (None: all)
+    profile_sites: list = field(default_factory=list)                          # CallSite per profile slot
 
     def typer(self, r: Routine) -> Typer:
         return Typer(r.scope, lambda n, r=r: _function_type(self.prog, r, n), self.prog.types,
@@ -73,6 +76,15 @@ class ADContext:
             self._building.discard(r)
             cache[r] = rv
         return rv
+
+    def profile_id(self, site: CallSite) -> int:
+        """Profiling slots of a call site: 2k+1 its forward-sweep part, 2k+2 its backward part
+        (1 and 2 are the head's two sweeps)."""
+        for k, s in enumerate(self.profile_sites, start=1):
+            if s is site:
+                return 2 * k + 1
+        self.profile_sites.append(site)
+        return 2 * len(self.profile_sites) + 1
 
     def site_active(self, site: CallSite) -> bool:
         return self.activity.site_active(site)

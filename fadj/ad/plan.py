@@ -20,6 +20,7 @@ class CheckpointOptions:
     nocheckpoint: bool = False
     nocheckpoint_routines: set[str] = field(default_factory=set)
     externals: set[str] = field(default_factory=set)
+    forced: dict[str, str] = field(default_factory=dict)   # site key -> mode (set by the profiler)
 
 
 @dataclass
@@ -27,6 +28,12 @@ class Decision:
     mode: str
     why: str
     note: str | None = None
+
+
+def site_key(site: CallSite) -> str:
+    """A call site's name that survives re-parsing: ``file.f90:52:step``."""
+    from pathlib import Path
+    return f"{Path(site.loc.file).name}:{site.loc.line}:{site.name}"
 
 
 def call_mode(site: CallSite, opts: CheckpointOptions) -> Decision:
@@ -38,6 +45,10 @@ def call_mode(site: CallSite, opts: CheckpointOptions) -> Decision:
             note = (f"{site.loc}: note: '{site.name}' is external (only {site.name}_b is supplied): "
                     f"kept checkpointed")
         return Decision(JOINT, "external", note)
+    forced = opts.forced.get(site_key(site)) if opts.forced else None
+    if forced is not None and site.callee is not None and not (
+            "elemental" in site.callee.prefix or "recursive" in site.callee.prefix):
+        return Decision(forced, "profile")
     if site.callee is not None and ("elemental" in site.callee.prefix or "recursive" in site.callee.prefix):
         kind = "elemental" if "elemental" in site.callee.prefix else "recursive"
         note = None

@@ -12,7 +12,7 @@ from fadj.analysis.effects import is_global_id, map_actuals, var_id
 from fadj.errors import UnsupportedError
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
-from fadj.ir.program import Routine
+from fadj.ir.program import Use, Routine
 from fadj.ir.symbols import TypeSpec
 from fadj.rules.partials import real_kind_of
 
@@ -60,8 +60,9 @@ class CallMixin:
             bwd = [look(x) for x in reversed(refs)]
             if site.callee is not None:
                 bwd.append(_call("fadj_stats_recompute"))
-            bwd += pre + [_call((site.callee.name if site.callee is not None else site.name) + "_b", *adj_args)] + post + [pop(x) for x in reversed(refs)]
-            return fwd, bwd
+            name = (site.callee.name if site.callee is not None else site.name) + "_b"
+            bwd += pre + [_call(name, *adj_args)] + post + [pop(x) for x in reversed(refs)]
+            return self.profiled(site, fwd, bwd)
         # split mode
         callee = site.callee
         prim_args = list(site.args)
@@ -71,7 +72,22 @@ class CallMixin:
             fwd_call = S.CallStmt(callee.name + "_fwd", prim_args, loc=st.loc, label=st.label)
         fwd = [push(x) for x in refs] + [fwd_call]
         bwd = pre + [_call(callee.name + "_bwd", *adj_args)] + post + [pop(x) for x in reversed(refs)]
-        return fwd, bwd
+        return self.profiled(site, fwd, bwd)
+
+    def profiled(self, site: CallSite, fwd: list[S.Stmt], bwd: list[S.Stmt]):
+        """With ``fadj profile``: time the two parts of a call site and measure the stack they leave."""
+        if not self.ctx.profile:
+            return fwd, bwd
+        from fadj.ad.plan import site_key
+        k = E.IntLit(str(self.ctx.profile_id(site)))
+        k2 = E.IntLit(str(self.ctx.profile_id(site) + 1))
+        self.ds.uses.append(Use("fadj_profile"))
+        if self.ctx.profile == "count":
+            return [_call("fadj_prof_count", k)] + fwd, bwd
+        if self.ctx.profile_timed is not None and site_key(site) not in self.ctx.profile_timed:
+            return fwd, bwd          # frequent cheap calls are not timed: their clock would cost more
+        return ([_call("fadj_prof_begin", k)] + fwd + [_call("fadj_prof_end", k)],
+                [_call("fadj_prof_begin", k2)] + bwd + [_call("fadj_prof_end", k2)])
 
     def derivative_args(self, site: CallSite):
         """(statements before, argument list, statements after) of a ``_b``/``_bwd`` call."""
@@ -136,7 +152,6 @@ class CallMixin:
         """The same variable passed to two arguments: the callee would update one adjoint through
         two names (not allowed in Fortran, and wrong once optimised).  The second one gets a zeroed
         temporary, added back after the call."""
-        kind = real_kind_of(a, self.typer)
         t = self.lhs_type(a)
         rank = self.typer.rank_of(a)
         if t.base == "type":

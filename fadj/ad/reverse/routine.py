@@ -10,6 +10,7 @@ from fadj.analysis.effects import is_global_id
 from fadj.errors import UnsupportedError
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
+from fadj.ir.program import Use
 from fadj.ir.symbols import LOGICAL
 from fadj.ir.symbols import TypeSpec
 
@@ -39,9 +40,15 @@ class RoutineMixin:
         zero = self.zero_locals()
         if version == "b":
             save, restore = self.preserve_outputs() if is_head else ([], [])
+            if is_head and self.ctx.profile:
+                self.ds.uses.append(Use("fadj_profile"))
+                fwd = [_call("fadj_prof_begin", E.IntLit("1"))] + fwd + [_call("fadj_prof_end", E.IntLit("1"))]
+                bwd = [_call("fadj_prof_begin", E.IntLit("2"))] + bwd + [_call("fadj_prof_end", E.IntLit("2"))]
             body = fwd + save + zero + bwd + restore
             if is_head:
                 body.append(_call("fadj_stats_report", E.StrLit(f"'{r.name}_b'")))
+                if self.ctx.profile:
+                    body.append(_call("fadj_prof_write", E.StrLit("'fadj_profile.dat'")))
         elif version == "fwd":
             body = fwd + self.save_end_locals()[0]
         else:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from fadj.ad.context import normalise, prepare
 from fadj.ad.plan import CheckpointOptions, call_mode
 from fadj.analysis.callgraph import CallSite, build_callgraph
-from fadj.frontend.load import load_program
+from fadj.frontend.load import load_program, source_lines
 from fadj.ir import stmt as S
 from fadj.ir.program import Program, Routine
 
@@ -120,11 +120,13 @@ class CallTree:
 
 
 def build_tree(sources: list[str], head: str | None = None, vars_: list[str] | None = None,
-               outvars: list[str] | None = None, opts: CheckpointOptions | None = None) -> CallTree:
-    """Load ``sources`` and compute the call tree from ``head`` (activity included) or from every root."""
+               outvars: list[str] | None = None, opts: CheckpointOptions | None = None,
+               source=None) -> CallTree:
+    """Load ``sources`` (read as ``source``: -D/-I/...) and compute the call tree from ``head``
+    (activity included) or from every root."""
     opts = opts or CheckpointOptions()
-    prog = load_program(list(sources))
-    texts = {f.path: f.text.split("\n") for f in prog.files}
+    prog = load_program(list(sources), source) if source is not None else load_program(list(sources))
+    texts = source_lines(prog)
     blocks, loops_at = _survey_as_parsed(prog, texts)       # before the passes change the IR
     if head is not None:
         ctx = prepare(prog, head, vars_ or None, outvars or None, opts)

@@ -101,6 +101,7 @@ class CheckOptions:
     generate: bool = True
     fflags: str = "-O2"
     timeout: float = 1800
+    source: object = None          # fadj.frontend.options.SourceOptions: -D/-I/--cpp/--fflags of the sources
 
 
 @dataclass
@@ -448,7 +449,8 @@ def generate(opts: CheckOptions):
         raise FadjError(NOWHERE, f"--mode {opts.mode}: expected reverse, tangent or both")
     if opts.ndir < 1 or not opts.tol > 0:
         raise FadjError(NOWHERE, "--directions must be at least 1 and --tol positive")
-    res = differentiate(opts.sources, opts.head, opts.vars, opts.outvars, opts.mode, opts.outdir, opts.checkpoint)
+    res = differentiate(opts.sources, opts.head, opts.vars, opts.outvars, opts.mode, opts.outdir, opts.checkpoint,
+                        source=opts.source)
     spec = driver_spec(res.ctx, opts)
     text = render("check_driver.f90.j2", **spec)
     path = Path(opts.outdir) / DRIVER

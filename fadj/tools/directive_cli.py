@@ -54,7 +54,9 @@ example:
 
 
 def _add_analysis_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sources", nargs="+", metavar="SRC", help="Fortran source files")
+    from fadj.cli import add_source_args
+    p.add_argument("sources", nargs="*", metavar="SRC",
+                   help="Fortran source files or folders (default: fadj.toml's sources)")
     p.add_argument("--head", default=None,
                    help="show the tree from this routine, with activity (default: every routine nobody calls)")
     p.add_argument("--vars", default=None, help="independent inputs of the head (as for differentiate)")
@@ -64,6 +66,7 @@ def _add_analysis_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nocheckpoint", action="store_true", help="split mode as the default for every call")
     p.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',
                    help="split mode for every call to the listed routines")
+    add_source_args(p)
 
 
 def add_commands(sub) -> None:
@@ -89,6 +92,8 @@ def add_commands(sub) -> None:
     st.add_argument("others", nargs="*", metavar="SRC",
                     help="other sources FILE needs to be parsed (the modules it uses); not modified")
     st.add_argument("--dry-run", action="store_true", help="print a unified diff, write nothing")
+    from fadj.cli import add_source_args
+    add_source_args(st)
     cl = dsub.add_parser("clear", help="remove every $AD directive (regions included) from the files",
                          epilog=CLEAR_EPILOG, formatter_class=_RAW)
     cl.add_argument("sources", nargs="+", metavar="SRC", help="Fortran source files to clean")
@@ -108,7 +113,8 @@ def run(args) -> int:
         opts = CheckpointOptions(nocheckpoint=args.nocheckpoint,
                                  nocheckpoint_routines=set(parse_names(args.nocheckpoint_routines)),
                                  externals=set(parse_names(args.external)))
-        tree = build_tree(args.sources, args.head, parse_names(args.vars), parse_names(args.outvars), opts)
+        tree = build_tree(args.sources, args.head, parse_names(args.vars), parse_names(args.outvars), opts,
+                          source=getattr(args, "source_options", None))
         if args.command == "callgraph":
             print(tree_dot(tree) if args.format == "dot" else tree_text(tree), end="")
         else:
@@ -116,7 +122,7 @@ def run(args) -> int:
         return 0
     from fadj.tools.directive_edit import apply, plan_clear, plan_set
     if args.directives_command == "set":
-        changes = [plan_set(args.target, args.action, args.others)]
+        changes = [plan_set(args.target, args.action, args.others, source=getattr(args, "source_options", None))]
     else:
         changes = plan_clear(args.sources)
     apply(changes, args.dry_run)

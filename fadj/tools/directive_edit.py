@@ -83,7 +83,8 @@ def parse_target(spec: str) -> tuple[str, int]:
 
 # -- set --------------------------------------------------------------------------------
 
-def plan_set(spec: str, action_text: str, others: list[str] = ()) -> Change:
+def plan_set(spec: str, action_text: str, others: list[str] = (), source=None) -> Change:
+    """``source`` (a ``SourceOptions``: -D/-I/--cpp) says how FILE and ``others`` are read."""
     path, line = parse_target(spec)
     if not Path(path).is_file():
         raise FadjError(Loc(path, line), "no such file")
@@ -91,7 +92,7 @@ def plan_set(spec: str, action_text: str, others: list[str] = ()) -> Change:
     action = parse_action(action_text, Loc(path, line))
     lines = T.read_lines(path)
     others = _other_sources(path, others)
-    prog = _load([path] + others, spec, action_text)
+    prog = _load([path] + others, spec, action_text, source)
     lmap = line_map(src_file)
     loc = Loc(path, line)
     if line > len(lines):
@@ -129,23 +130,24 @@ def plan_set(spec: str, action_text: str, others: list[str] = ()) -> Change:
         report = f"{path}:{first}: {action} (was: {was})"
         if new_text is not None and action.kind == "binomial":
             report += f" [{new_text.strip()}{note}]"
-        _verify(path, others, prog, after, edited, st, kw)
+        _verify(path, others, prog, after, edited, st, kw, source)
     return Change(path, before, after, [report])
 
 
 def _other_sources(path: str, others) -> list[str]:
     """The extra sources, without FILE itself (a shell glob often includes it)."""
+    from fadj.frontend.discover import expand_sources
     me = Path(path).resolve()
     out = []
-    for o in others:
+    for o in expand_sources(others) if others else ():      # folders: their files
         if Path(o).resolve() != me and o not in out:
             out.append(o)
     return out
 
 
-def _load(paths: list[str], spec: str, action_text: str) -> Program:
+def _load(paths: list[str], spec: str, action_text: str, source=None) -> Program:
     try:
-        return load_program(paths)
+        return load_program(paths, source) if source is not None else load_program(paths)
     except NameErr as e:
         # most often a module (or its variables) defined in a file that was not given
         raise NameErr(e.loc, f"{e.message} (if it comes from another file, give that file too: "
@@ -249,7 +251,7 @@ def _spelled(name: str, stmt_text: str) -> str:
 
 
 def _verify(path: str, others: list[str], prog: Program, after: str, edited: list[T.Line],
-            target: S.Stmt, kw: str | None) -> None:
+            target: S.Stmt, kw: str | None, source=None) -> None:
     """Parse the edited text: every statement keeps its directives, except ``target``, which has ``kw``."""
     where = {ln.origin: i for i, ln in enumerate(edited, start=1) if ln.origin is not None}
     expected = []
@@ -265,12 +267,21 @@ def _verify(path: str, others: list[str], prog: Program, after: str, edited: lis
         copy = Path(tmp) / Path(path).name
         copy.write_bytes(T.encode(after))
         try:
-            again = load_program([str(copy)] + others)
+            again = load_program([str(copy)] + others, _beside(path, source))
         except FadjError as e:
             raise RuntimeError(f"internal error: {path} no longer parses after the edit: {e.format()}") from None
         got = [_shape(st, [(d.keyword, d.args) for d in st.directives], None) for st in _stmts(again, str(copy))]
     if got != expected:
         raise RuntimeError(f"internal error: the edit of {path} would change other statements or miss its target")
+
+
+def _beside(path: str, source):
+    """``source`` with ``path``'s folder on the include path: the copy verified in a temporary
+    folder must find the files ``path`` INCLUDEs (or #includes) beside it."""
+    from dataclasses import replace
+    from fadj.frontend.options import SourceOptions
+    source = source or SourceOptions()
+    return replace(source, include_dirs=(str(Path(path).resolve().parent),) + tuple(source.include_dirs))
 
 
 def _stmts(prog: Program, path: str) -> list[S.Stmt]:

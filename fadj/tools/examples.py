@@ -17,6 +17,7 @@ from pathlib import Path
 from fadj.ad.plan import CheckpointOptions
 from fadj.api import differentiate
 from fadj.backend.build import run_make
+from fadj.frontend.options import SourceOptions
 
 _RESULT = re.compile(r"fadj-driver:\s*max_rel_err=\s*(\S+)\s+(PASS|FAIL)")
 
@@ -31,6 +32,7 @@ class Example:
     driver: str | None
     description: str = ""
     check: dict = field(default_factory=dict)   # the [check] table: sizes, ranges, init, sources
+    source: SourceOptions = field(default_factory=SourceOptions)   # defines, include_dirs, cpp, fflags
 
     def check_args(self) -> list[str]:
         """``fadj check`` arguments for this example (sources, head, vars, and its [check] table).
@@ -42,6 +44,14 @@ class Example:
         c = self.check
         args = [str(self.path / s) for s in self.sources + list(c.get("sources", []))]
         args += ["--head", self.head]
+        for d in self.source.defines:
+            args += ["-D", d]
+        for d in self.source.include_dirs:
+            args += ["-I", d]
+        if self.source.cpp:
+            args.append("--cpp")
+        if self.source.fflags:
+            args.append("--fflags=" + " ".join(self.source.fflags))
         if self.vars:
             args += ["--vars", " ".join(self.vars)]
         if self.outvars:
@@ -63,8 +73,12 @@ def load_example(path: str | Path) -> Example:
     path = Path(path)
     with open(path / "fadj.toml", "rb") as f:
         c = tomllib.load(f)
+    from fadj.project import read_project
+    cfg = read_project(path / "fadj.toml")     # validated: defines, include_dirs, cpp, fflags
+    source = SourceOptions.make(cfg.defines, [str(Path(d).resolve()) for d in cfg.include_dirs], cfg.cpp,
+                                cfg.fflags)
     return Example(path, list(c["sources"]), c["head"], list(c.get("vars", [])), list(c.get("outvars", [])),
-                   c.get("driver"), c.get("description", ""), dict(c.get("check", {})))
+                   c.get("driver"), c.get("description", ""), dict(c.get("check", {})), source)
 
 
 def all_examples(root: str | Path) -> list[Example]:
@@ -83,7 +97,8 @@ class RunResult:
 def build_example(ex: Example, outdir: Path, opts: CheckpointOptions | None = None, mode: str = "reverse",
                   sources: list[str] | None = None, fflags: str | None = None):
     srcs = [str(ex.path / s) for s in (sources or ex.sources)]
-    res = differentiate(srcs, ex.head, " ".join(ex.vars), " ".join(ex.outvars), mode, outdir, opts)
+    res = differentiate(srcs, ex.head, " ".join(ex.vars), " ".join(ex.outvars), mode, outdir, opts,
+                        source=ex.source)
     run_make(outdir, fflags)
     return res
 

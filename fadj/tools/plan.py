@@ -137,15 +137,19 @@ def best_plan(model: Model, budget: float) -> Plan | None:
     p = model.predict(split)
     while p.peak_bytes > budget and split:
         best_key, best_score, best_p = None, None, None
+        fallback = None
         for k in sorted(split):
             q = model.predict(split - {k})
             saved = p.peak_bytes - q.peak_bytes
             cost = max(q.time_s - p.time_s, 1e-12)
-            score = saved / cost
-            if saved > 0 and (best_score is None or score > best_score):
-                best_key, best_score, best_p = k, score, q
+            if saved > 0 and (best_score is None or saved / cost > best_score):
+                best_key, best_score, best_p = k, saved / cost, q
+            if fallback is None or q.peak_bytes < fallback[1].peak_bytes:
+                fallback = (k, q)
         if best_key is None:
-            break
+            # no single switch saves memory yet (the first joint call adds its re-run's peak):
+            # take the least bad one; the next ones will save
+            best_key, best_p = fallback
         split.discard(best_key)
         p = best_p
     return Plan(frozenset(split), p, False) if p.peak_bytes <= budget else None

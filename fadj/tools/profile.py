@@ -127,6 +127,7 @@ def build_and_run(sources, head, vars_, outvars, opts, outdir: Path, driver: Pat
 def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict | None = None,
             base: CheckpointOptions | None = None, source=None) -> Profile:
     from dataclasses import replace
+    outdir = Path(outdir).resolve()
     base = base or CheckpointOptions()
     env = env or {}
     # 1. how often each site runs
@@ -134,7 +135,8 @@ def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict
                                          source, level="count")
     counts = {key: crows.get(pid, (0, 0.0, 0))[0] for pid, key in _keys(cctx).items()}
     fixed = {key for key, site in zip(_keys(cctx).values(), cctx.profile_sites)
-             if site.callee is None or cctx.decision(site).why in ("external", "elemental", "recursive")}
+             if site.callee is None or site.is_function   # a directive can only go before a CALL
+             or cctx.decision(site).why in ("external", "elemental", "recursive")}
     timed = {k for k, c in counts.items() if c <= TIMED_MAX_COUNT and k not in fixed}
     # 2. the timed sites all joint, then all split; the others as the user has them
     runs = {}

@@ -42,6 +42,14 @@ class Strategy:
 
 
 @dataclass
+class PlanMeasure:
+    budget: float
+    predicted_s: float
+    predicted_peak: float
+    measure: "Measure"
+
+
+@dataclass
 class Measure:
     example: str
     strategy: str
@@ -111,6 +119,63 @@ def run_one(ex: Example, st: Strategy, out: Path, env: dict) -> Measure:
     m = re.search(r"peak bytes (\d+), bytes pushed (\d+), snapshot bytes (\d+), forward recomputations (\d+)", text)
     peak, pushed, snap, rec = (int(x) for x in m.groups()) if m else (-1, -1, -1, -1)
     return Measure(ex.name, st.name, tp, ta, peak, pushed, snap, rec, r.max_rel_err, r.passed, st.note)
+
+
+def plan_study(ex: Example, cfg: dict, env: dict, out: Path, ms: list[Measure]) -> list[PlanMeasure]:
+    """fadj profile, then fadj plan --apply for budgets spread between the smallest and the
+    largest measured peak; each plan rebuilt (no instrumentation) and measured like the rest."""
+    from fadj.tools.plan import Model, best_plan
+    from fadj.tools.plan_cli import apply_plan
+    from fadj.tools.profile import profile
+    fracs = cfg.get("plan_budgets", [])
+    if not fracs:
+        return []
+    peaks = [m.peak_bytes for m in ms if m.strategy in ("default (joint)", "--nocheckpoint")]
+    lo, hi = min(peaks), max(peaks)
+    prof = profile([str(ex.path / s) for s in ex.sources], ex.head, " ".join(ex.vars), " ".join(ex.outvars),
+                   ex.path / ex.driver, out / ex.name / "profile", env)
+    model = Model(prof)
+    rows = []
+    for frac in fracs:
+        budget = lo + frac * (hi - lo)
+        plan = best_plan(model, budget)
+        if plan is None:
+            continue
+        work = out / ex.name / f"plan_{int(frac * 100)}"
+        st = Strategy(f"plan, budget {fmt_bytes(budget)}", note="fadj plan --apply")
+        srcs = prepare_sources(ex, work / "src", {})
+        apply_plan(model, plan, srcs, echo=lambda *a, **k: None)
+        outdir = work / "build"
+        build_example(Example(work / "src", ex.sources, ex.head, ex.vars, ex.outvars, ex.driver), outdir, st.opts)
+        r = run_driver(compile_driver(ex, outdir), env={**env, "FADJ_STATS": "1"}, timeout=3600)
+        m = re.search(r"peak bytes (\d+), bytes pushed (\d+), snapshot bytes (\d+), forward recomputations (\d+)",
+                      r.output)
+        peak, pushed, snap, rec = (int(x) for x in m.groups()) if m else (-1, -1, -1, -1)
+        meas = Measure(ex.name, st.name, _num(r"time primal[^=]*=\s*(\S+)", r.output),
+                       _num(r"time adjoint[^=]*=\s*(\S+)", r.output), peak, pushed, snap, rec, r.max_rel_err,
+                       r.passed, st.note)
+        rows.append(PlanMeasure(budget, plan.prediction.time_s, plan.prediction.peak_bytes, meas))
+    return rows
+
+
+def plan_table(rows: list[PlanMeasure], ms: list[Measure]) -> str:
+    fits = lambda b: [m for m in ms if m.strategy in ("default (joint)", "--nocheckpoint") and m.peak_bytes <= b]  # noqa
+    lines = ["| budget | predicted adjoint (s) | measured adjoint (s) | time error | predicted peak | measured peak "
+             "| memory error | within budget | faster extreme that fits (s) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for p in rows:
+        m = p.measure
+        f = fits(p.budget)
+        lines.append(f"| {fmt_bytes(p.budget)} | {p.predicted_s:.3f} | {m.adjoint_s:.3f} | "
+                     f"{abs(p.predicted_s - m.adjoint_s) / m.adjoint_s:.0%} | {fmt_bytes(p.predicted_peak)} | "
+                     f"{fmt_bytes(m.peak_bytes)} | {abs(p.predicted_peak - m.peak_bytes) / m.peak_bytes:.0%} | "
+                     f"{'yes' if m.peak_bytes <= p.budget else 'NO'} | "
+                     f"{min(x.adjoint_s for x in f):.3f} |" if f else
+                     f"| {fmt_bytes(p.budget)} | {p.predicted_s:.3f} | {m.adjoint_s:.3f} | "
+                     f"{abs(p.predicted_s - m.adjoint_s) / m.adjoint_s:.0%} | {fmt_bytes(p.predicted_peak)} | "
+                     f"{fmt_bytes(m.peak_bytes)} | {abs(p.predicted_peak - m.peak_bytes) / m.peak_bytes:.0%} | "
+                     f"{'yes' if m.peak_bytes <= p.budget else 'NO'} | none fits |")
+    return "\n".join(lines)
 
 
 def _num(pattern: str, text: str) -> float:
@@ -186,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out).resolve()
     wanted = {n for n in args.examples.split(",") if n}
     results: dict[str, list[Measure]] = {}
+    plan_rows: dict[str, list[PlanMeasure]] = {}
     for tomlp in sorted((ROOT / "fortran_examples").glob("*/fadj.toml")):
         ex = load_example(tomlp.parent)
         cfg = bench_config(ex)
@@ -200,7 +266,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   {st.name:28s} primal {m.primal_s:8.3f} s  adjoint {m.adjoint_s:8.3f} s  ratio {m.ratio:6.2f}  "
                   f"peak {fmt_bytes(m.peak_bytes):>9s}  err {m.max_rel_err:.1e} {'PASS' if m.passed else 'FAIL'}",
                   flush=True)
+        plans = plan_study(ex, cfg, env, out, ms)
+        for p in plans:
+            print(f"   {p.measure.strategy:28s} predicted {p.predicted_s:8.3f} s {fmt_bytes(p.predicted_peak):>9s}   "
+                  f"measured {p.measure.adjoint_s:8.3f} s {fmt_bytes(p.measure.peak_bytes):>9s}", flush=True)
+        ms += [p.measure for p in plans]
         results[ex.name] = ms
+        plan_rows[ex.name] = plans
     report = ["# fadj benchmarks", "", f"Measured by `make bench` on: {machine()}.", "",
               "Each row is one run of the example's driver: one primal and one adjoint run timed in the same "
               "process (so the ratio is measured in one run), peak stack bytes (tape and snapshots) from the "
@@ -210,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = bench_config(load_example(ROOT / "fortran_examples" / name))
         env = cfg.get("quick_env") if args.quick else cfg.get("env", {})
         report += [f"## {name}", "", f"Sizes: {', '.join(f'{k}={v}' for k, v in env.items())}.", "", table(ms), ""]
+        if plan_rows.get(name):
+            report += ["Planner (`fadj profile` then `fadj plan --apply`, rebuilt and re-measured):", "",
+                       plan_table(plan_rows[name], ms), ""]
         if cfg.get("hand"):
             report += ["Hand directives: " + ", ".join(f"`{k}` {v}" for k, v in cfg["hand"].items()), ""]
     if plot(results, Path(args.report).with_suffix(".png")):

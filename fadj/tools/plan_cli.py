@@ -124,7 +124,7 @@ def run(args) -> int:
     return 0 if plan is not None else 1
 
 
-def apply_plan(model, plan, sources: list[str]) -> None:
+def apply_plan(model, plan, sources: list[str], echo=print) -> None:
     """Write ``$AD CHECKPOINT`` / ``$AD NOCHECKPOINT`` before every timed call site."""
     from fadj.tools.directive_edit import apply, plan_set
     files = {Path(s).name: s for s in _files(sources)}
@@ -135,7 +135,7 @@ def apply_plan(model, plan, sources: list[str]) -> None:
             raise FadjError(Loc(s.file), "cannot find this source among the given ones")
         edits.append((path, s.line, "nocheckpoint" if s.key in plan.split else "checkpoint"))
     for path, line, action in sorted(edits, key=lambda e: (e[0], -e[1])):
-        apply([plan_set(f"{path}:{line}", action, others=_files(sources))], dry_run=False)
+        apply([plan_set(f"{path}:{line}", action, others=_files(sources))], dry_run=False, echo=echo)
 
 
 def _files(sources: list[str]) -> list[str]:

@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     from fadj.tools.plan_cli import add_commands as add_plan_commands   # profile, plan
     add_plan_commands(sub)
     i = sub.add_parser("init", help="write a commented fadj.toml for the sources found here",
-                       epilog="example:\n  fadj init src include      # then edit head, vars, outvars in fadj.toml\n"
+                       epilog="example:\n  fadj init src -I include -D WITH_ICE   # then edit vars, outvars in fadj.toml\n"
                               "  fadj differentiate && make -C fadj_out",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("sources", nargs="*", metavar="SRC", help="Fortran files or folders (default: this folder)")

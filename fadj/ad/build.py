@@ -65,6 +65,8 @@ def add(a: E.Expr | None, b: E.Expr | None) -> E.Expr:
     va, vb = int_value(a), int_value(b)
     if va is not None and vb is not None:
         return lit(va + vb)
+    if a == b:
+        return mul(E.IntLit("2"), a)            # x + x: one evaluation
     if isinstance(b, E.UnOp) and b.op == "-":
         return E.BinOp("-", a, b.operand)
     return E.BinOp("+", a, b)
@@ -227,3 +229,39 @@ def _linear(e: E.Expr) -> dict | None:
     if isinstance(e, (E.Name, E.Index, E.BinOp, E.Call)):
         return {e: 1}
     return None
+
+
+def combine_terms(e: E.Expr) -> E.Expr:
+    """``x + t - t - t`` -> ``x - t``: equal terms of a sum merged (structural equality)."""
+    terms: list[tuple[int, E.Expr]] = []
+
+    def flat(x: E.Expr, sign: int) -> None:
+        if isinstance(x, E.BinOp) and x.op in ("+", "-"):
+            flat(x.left, sign)
+            flat(x.right, sign if x.op == "+" else -sign)
+        elif isinstance(x, E.UnOp) and x.op == "-":
+            flat(x.operand, -sign)
+        else:
+            terms.append((sign, x))
+
+    flat(e, 1)
+    if len(terms) < 2:
+        return e
+    coef: dict[E.Expr, int] = {}
+    order: list[E.Expr] = []
+    for sgn, t in terms:
+        if t not in coef:
+            coef[t] = 0
+            order.append(t)
+        coef[t] += sgn
+    out: E.Expr | None = None
+    for t in order:
+        c = coef[t]
+        if c == 0:
+            continue
+        piece = t if abs(c) == 1 else mul(lit(abs(c)), t)
+        if out is None:
+            out = piece if c > 0 else neg(piece)
+        else:
+            out = E.BinOp("+" if c > 0 else "-", out, piece)
+    return out if out is not None else ZERO

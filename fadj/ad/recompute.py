@@ -54,36 +54,57 @@ def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assi
     chosen: dict[int, list[S.Assign]] = {}
     ok_names: dict[int, set[str]] = {}
     # in source order, so that a recomputed value may use one recomputed before it
-    order = sorted(((v, a) for v, a in assigns.items() if len(a) == 1), key=lambda va: _pos(body, va[1][0][0]))
-    for v, [(st, lst, loops)] in order:
+    order = sorted(assigns.items(), key=lambda va: _pos(body, va[1][0][0]))
+    for v, alist in order:
         sym = r.scope.local(v)
         if sym is None or sym.dims or sym.is_arg or sym.parameter or sym.save or sym.common is not None \
                 or sym.module is not None or is_global(var_id(r, v)):
             continue
         if sym.type is None or sym.type.base not in ("integer", "real"):
             continue
-        if not _cheap(st.rhs) or writers.get(var_id(r, v), 0) != 1:
+        if writers.get(var_id(r, v), 0) != len(alist):
             continue          # written elsewhere too (by a call, a READ...): its value is not just e
-        idx = next(k for k, x in enumerate(lst) if x is st)
-        if not all(any(l is lst and k > idx for l, k in chain) for chain in reads.get(v, [])):
-            continue                  # read before it, or outside its list: not this iteration's value
-        allowed = ok_names.get(id(lst), set())
-        bad = False
-        for name in ref_names(st.rhs):
-            s = r.scope.lookup(name)
-            if s is None or s.parameter or s.procedure:
-                continue
-            vid = var_id(r, name)
-            if name in loops or name in allowed:
-                continue
-            if vid in written:
-                bad = True
+        ok = True
+        for st, lst, loops in alist:
+            if not _cheap(st.rhs) or not _inputs_ok(r, st, lst, loops, written, ok_names):
+                ok = False
                 break
-        if bad:
+        if not ok:
             continue
-        chosen.setdefault(id(lst), []).append(st)
-        ok_names.setdefault(id(lst), set()).add(v)
+        # every read must see an assignment of its own list chain, earlier in that list, with no
+        # other assignment to v between them there: the value of "this iteration"
+        where = [(lst, next(k for k, x in enumerate(lst) if x is st)) for st, lst, _ in alist]
+        if len({id(lst) for lst, _ in where}) != len(where):
+            continue          # twice in one list: re-running both at its start would leave the last value
+        if not all(_dominated(chain, where) for chain in reads.get(v, [])):
+            continue
+        for st, lst, _ in alist:
+            chosen.setdefault(id(lst), []).append(st)
+            ok_names.setdefault(id(lst), set()).add(v)
     return chosen
+
+
+def _dominated(chain, where) -> bool:
+    for lst, k in chain:
+        before = [i for l2, i in where if l2 is lst and i < k]
+        if before:
+            return True
+        if any(l2 is lst and i >= k for l2, i in where):
+            return False      # an assignment later in the list: the read sees an older value
+    return False
+
+
+def _inputs_ok(r, st, lst, loops, written, ok_names) -> bool:
+    allowed = ok_names.get(id(lst), set())
+    for name in ref_names(st.rhs):
+        s = r.scope.lookup(name)
+        if s is None or s.parameter or s.procedure:
+            continue
+        if name in loops or name in allowed:
+            continue
+        if var_id(r, name) in written:
+            return False
+    return True
 
 
 def _pos(body, st) -> int:
@@ -116,4 +137,38 @@ def _reads(st: S.Stmt) -> set[str]:
         return set(st.reads)
     for e in _stmt_exprs(st):
         out |= ref_names(e)
+    return out
+
+
+def recomputable_conditions(r, eff, body: list[S.Stmt]) -> set[int]:
+    """IF and SELECT CASE statements whose conditions read only what the sweep never writes
+    (or the counters of loops around them): the backward sweep evaluates them again instead
+    of popping the branch taken."""
+    written = set(eff.body_effects(r, body)[1])
+    out: set[int] = set()
+
+    def ok(e: E.Expr, loops: list[str]) -> bool:
+        if not _cheap(e):
+            return False
+        for name in ref_names(e):
+            s = r.scope.lookup(name)
+            if s is None or s.parameter or s.procedure or name in loops:
+                continue
+            if var_id(r, name) in written:
+                return False
+        return True
+
+    def visit(stmts: list[S.Stmt], loops: list[str]):
+        for st in stmts:
+            if isinstance(st, S.If) and all(ok(c, loops) for c, _ in st.branches):
+                out.add(id(st))
+            if isinstance(st, S.SelectCase) and ok(st.selector, loops):
+                out.add(id(st))
+            if isinstance(st, S.Do):
+                visit(st.body, loops + [st.var])
+            else:
+                for b in st.bodies():
+                    visit(b, loops)
+
+    visit(body, [])
     return out

@@ -8,15 +8,17 @@ ones whose modules it uses, so ``make -j`` works.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fadj import __version__
 from fadj.backend.render import render
 from fadj.backend.runtime import write_runtime
 from fadj.errors import BuildError, Loc
+from fadj.frontend.options import DEFAULT, SourceOptions
 from fadj.ir.program import Program
 
 _USE = re.compile(r"^\s*use\s*(?:,\s*\w+\s*::)?\s*(\w+)", re.IGNORECASE | re.MULTILINE)
@@ -28,6 +30,8 @@ class Obj:
     src: str
     obj: str
     deps: list[str]
+    flags: str = ""                 # this object's own flags (a preprocessed primal copy: -cpp ...)
+    headers: list[str] = field(default_factory=list)   # absolute paths of the files it INCLUDEs
 
 
 def _modules_defined(text: str) -> set[str]:
@@ -38,24 +42,47 @@ def _modules_used(text: str) -> set[str]:
     return {m.lower() for m in _USE.findall(text)}
 
 
+#: flags that set the source form: only for the primal copies (derivative files are free form)
+_FORM_FLAGS = ("-ffixed-form", "-ffree-form")
+
+
 def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
-                 extra_flags: str = "") -> list[str]:
-    """Write everything into ``outdir``; returns the source names in compile order."""
+                 extra_flags: str = "", source: SourceOptions | None = None) -> list[str]:
+    """Write everything into ``outdir``; returns the source names in compile order.
+
+    The primal sources are copied as the user wrote them (so that gfortran's messages
+    give the user's line numbers) and compiled as the user compiles them: a file fadj
+    preprocessed is compiled with ``-cpp`` and the same ``-D``/``-I`` (``FADJ_CPPFLAGS``),
+    its own folder first on the include path (its INCLUDEd and #included files stay
+    where they are, and are prerequisites of its object).  The user's ``--fflags``
+    (``FADJ_FLAGS``) apply to every file, primal and derivative.  Module dependencies
+    between objects come from the text the compiler sees (after preprocessing), so a
+    ``USE`` switched off by a define adds no edge.
+    """
+    source = source or DEFAULT
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    sources: dict[str, str] = {}
+    sources: dict[str, str] = {}       # name in OUTDIR -> text the compiler sees (module dependencies)
+    own: dict[str, tuple[str, list[str]]] = {}   # primal copy -> (its flags, its headers)
     for name in write_runtime(out):
         sources[name] = (out / name).read_text()
     for f in prog.files:
         base = Path(f.path).name
         name = base
         k = 1
-        while name in sources or name in deriv_files:
+        taken = {_obj(n) for n in list(sources) + list(deriv_files)}
+        while name in sources or name in deriv_files or _obj(name) in taken:   # a.f and a.F90: one a.o
             k += 1
             name = f"{Path(base).stem}_{k}{Path(base).suffix}"
-        text = expose_privates(f.text, [m for m in prog.modules.values() if m.source is f])
+        mods = [m for m in prog.modules.values() if m.source is f and (m.loc is None or m.loc.file == f.path)]
+        text = expose_privates(f.text, mods)
         _write_if_changed(out / name, text)
-        sources[name] = text
+        sources[name] = f.source_text if f.source_text is not f.text else text
+        flags = [shlex.quote(f"-I{Path(f.path).resolve().parent}")]
+        flags += [x for x in source.fflags if x in _FORM_FLAGS]
+        if f.cpp:
+            flags += ["-cpp", "$(FADJ_CPPFLAGS)"]
+        own[name] = (" ".join(flags), [str(Path(h).resolve()).replace(" ", "\\ ") for h in f.headers])
     for name, text in deriv_files.items():
         _write_if_changed(out / name, text)
         sources[name] = text
@@ -65,15 +92,20 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
     for name in order:
         used = _modules_used(sources[name])
         deps = [_obj(other) for other in order if other != name and defined[other] & used]
-        objs.append(Obj(name, _obj(name), deps))
-    flags = extra_flags
-    # INCLUDE files are found where the primal sources are
-    for d in sorted({str(Path(f.path).resolve().parent) for f in prog.files}):
-        flags = f"{flags} -I{d}".strip()
+        flags, headers = own.get(name, ("", []))
+        objs.append(Obj(name, _obj(name), deps, flags, headers))
+    user = [shlex.quote(x) for x in source.fflags if x not in _FORM_FLAGS and x != "-cpp"]
+    flags = " ".join([extra_flags] + user if extra_flags else user)
+    # INCLUDE files: the -I folders, then every folder of a source or header (as before)
+    dirs = [str(Path(d).resolve()) for d in source.include_dirs]
+    dirs += sorted({str(Path(p).resolve().parent) for f in prog.files for p in (f.path, *f.headers)})
+    for d in dict.fromkeys(dirs):
+        flags = f"{flags} {shlex.quote('-I' + d)}".strip()
     if any(not n.endswith(".f90") and Path(n).suffix.lower() in (".f", ".for", ".f77", ".ftn") for n in order):
         flags = (flags + " -std=legacy").strip() if "-std" not in flags else flags
+    cppflags = " ".join(shlex.quote(f"-D{d}") for d in source.defines)
     mk = render("Makefile.j2", version=__version__, objects=[o.obj for o in objs], ordered=objs,
-                extra_flags=flags)
+                extra_flags=flags, cpp_flags=cppflags)
     _write_if_changed(out / "Makefile", mk)
     return order
 

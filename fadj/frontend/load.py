@@ -447,3 +447,22 @@ def _check_directives_consumed(prog: Program, lines: dict[str, dict[int, object]
             if (path, line) not in consumed:
                 raise DirectiveError(Loc(path, line), f"$AD {d.keyword} is not inside the executable part of a "
                                                       f"routine, right before the statement it applies to")
+
+
+def source_lines(prog: Program) -> dict[str, list[str]]:
+    """The lines of every file a ``loc`` may name: the sources and the files they INCLUDE.
+
+    Tools that show a directive as written (``fadj callgraph``) look it up by ``loc``,
+    which for a line of an INCLUDEd file names that file, not the source.
+    """
+    out: dict[str, list[str]] = {}
+    for f in prog.files:
+        out[f.path] = f.text.split("\n")
+        for h in f.headers:
+            if h not in out:
+                try:
+                    with open(h, encoding="utf-8", errors="replace") as fh:
+                        out[h] = fh.read().split("\n")
+                except OSError:
+                    pass
+    return out

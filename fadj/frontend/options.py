@@ -65,8 +65,9 @@ class SourceOptions:
         return form
 
     def cpp_flags(self) -> list[str]:
-        """``-D`` and ``-I`` options for gfortran (include folders made absolute)."""
-        return [f"-D{d}" for d in self.defines] + [f"-I{Path(d).resolve()}" for d in self.include_dirs]
+        """``-D`` and ``-I`` options for the preprocessor, run in the current folder: include folders
+        as the user wrote them, so that line markers (and messages) name headers as the user does."""
+        return [f"-D{d}" for d in self.defines] + [f"-I{d}" for d in self.include_dirs]
 
 
 DEFAULT = SourceOptions()

@@ -79,7 +79,12 @@ class Partials:
         acc: dict[E.Expr, E.Expr] = {}
         order: list[E.Expr] = []
         self._rec(e, None, acc, order)
-        return [(r, acc[r]) for r in order if not B.is_zero(acc[r])]
+        out = []
+        for r in order:
+            p = acc[r] if has_seed(acc[r]) else B.combine_terms(acc[r])
+            if not B.is_zero(p):
+                out.append((r, p))
+        return out
 
     def _rec(self, node: E.Expr, factor, acc, order) -> None:
         if isinstance(node, E.REF_TYPES):

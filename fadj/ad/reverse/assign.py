@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from fadj.ad import build as B
+from fadj.ad.cse import eliminate
 from fadj.analysis.effects import ref_names, subscript_names, var_id
 from fadj.errors import UnsupportedError
 from fadj.ir import expr as E
@@ -93,6 +94,12 @@ class AssignMixin:
         kind = real_kind_of(lhs, self.typer)
         zero = E.RealLit(f"0.0_{kind}")
         out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}")] if st.loc else []
+        if rank == 0 and mask is None and len(parts) > 1:
+            # repeated pieces of the partial derivatives are evaluated once (cse.py)
+            t = self.lhs_type(lhs)
+            temps, new = eliminate([p for _, p in parts], lambda e: self.ds.temp("temp", t))
+            out += [S.Assign(E.Name(name), value) for name, value in temps]
+            parts = [(r_, p) for (r_, _), p in zip(parts, new)]
         self_refs = [p for r_, p in parts if E.base_name(r_) == lhs_name]
         others = [(r_, p) for r_, p in parts if E.base_name(r_) != lhs_name]
         identical_only = all(r_ == lhs for r_, _ in parts if E.base_name(r_) == lhs_name)

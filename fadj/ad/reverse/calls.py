@@ -106,7 +106,7 @@ class CallMixin:
             actuals = map_actuals(site)
             active_f = set(self.act.active_formals(callee))
             keyword = False
-            passed: set[str] = set()
+            passed: list[E.Expr] = []
             for f in callee.args:
                 a = actuals.get(f)
                 if a is None:
@@ -116,10 +116,12 @@ class CallMixin:
                 if f in active_f:
                     fsym = callee.scope.local(f)
                     adj = self.adjoint_actual(a, fsym, pre)
-                    if isinstance(a, E.REF_TYPES) and self.active_ref(a) and _path(a) in passed:
-                        adj = self.unaliased(a, adj, fsym, pre, post)
+                    if isinstance(a, E.REF_TYPES) and self.active_ref(a) and \
+                            any(_may_overlap(a, other) for other in passed):
+                        read = f in self.eff.summary(callee).writes   # an output: its adjoint is read
+                        adj = self.unaliased(a, adj, fsym, pre, post, read)
                     if isinstance(a, E.REF_TYPES):
-                        passed.add(_path(a))
+                        passed.append(a)
                     args.append(E.Keyword(self.ctx.reverser(callee).ds.dname(f), adj) if keyword else adj)
         if site.is_function:
             n_before = len(args)
@@ -148,7 +150,8 @@ class CallMixin:
                 args[-1] = E.Keyword(self.ctx.reverser(callee).ds.dname(callee.result), args[-1])
         return pre, args, post
 
-    def unaliased(self, a: E.Expr, adj: E.Expr, fsym, pre: list[S.Stmt], post: list[S.Stmt]) -> E.Expr:
+    def unaliased(self, a: E.Expr, adj: E.Expr, fsym, pre: list[S.Stmt], post: list[S.Stmt],
+                  read: bool = True) -> E.Expr:
         """The same variable passed to two arguments: the callee would update one adjoint through
         two names (not allowed in Fortran, and wrong once optimised).  The second one gets a zeroed
         temporary, added back after the call."""
@@ -164,9 +167,16 @@ class CallMixin:
             pre.append(S.Assign(tmp, E.Call(dt.derived, ())))        # default-initialised: all zero
             post += _add_components(self.ctx.prog.types, adj, tmp, t.derived)
             return tmp
+        tmp = E.Name(self.ds.temp("ad_alias", t, rank))
+        if not read:
+            # an input of the callee: its adjoint only receives increments; a zeroed temporary
+            # collects them and is added back
+            kind = real_kind_of(a, self.typer)
+            pre += ([S.Assign(tmp, adj)] if rank else []) + [S.Assign(tmp, E.RealLit(f"0.0_{kind}"))]
+            post.append(S.Assign(adj, B.add(adj, tmp)))
+            return tmp
         # the callee sees a copy; what it changed in the copy is added back afterwards:
         # adj = adj + (copy after - copy before), right also when the two arguments overlap
-        tmp = E.Name(self.ds.temp("ad_alias", t, rank))
         before = E.Name(self.ds.temp("ad_alias_in", t, rank))
         pre += [S.Assign(before, adj), S.Assign(tmp, before)]
         post.append(S.Assign(adj, E.BinOp("+", adj, E.Paren(E.BinOp("-", tmp, before)))))
@@ -309,6 +319,21 @@ def _add_components(types: dict, dst: E.Expr, src: E.Expr, tname: str) -> list[S
         else:
             out.append(S.Assign(d, E.BinOp("+", d, s_)))
     return out
+
+
+def _may_overlap(a: E.Expr, b: E.Expr) -> bool:
+    """Whether two references may designate overlapping storage (False only when provably not:
+    different variables or components, or elements whose subscripts differ by a constant)."""
+    if _path(a) != _path(b):
+        return False
+    if isinstance(a, E.Index) and isinstance(b, E.Index) and len(a.subs) == len(b.subs):
+        for x, y in zip(a.subs, b.subs):
+            if isinstance(x, E.Slice) or isinstance(y, E.Slice):
+                continue
+            d = B.simplify_linear(E.BinOp("-", x, E.Paren(y)))
+            if B.int_value(d) not in (None, 0):
+                return False          # e.g. c(i, j) and c(i, j + 1)
+    return True
 
 
 def _path(ref: E.Expr) -> tuple:

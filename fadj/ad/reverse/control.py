@@ -34,6 +34,14 @@ class ControlMixin:
                        else_part[0] if else_part is not None else None,
                        construct_name=st.construct_name, label=st.label, loc=st.loc)
             return [new], []
+        if id(st) in self.recompute_conds:
+            # the conditions read nothing the sweep changes: evaluate them again backwards
+            new = S.If([(c, f) for (c, _), (f, _) in zip(st.branches, parts)],
+                       else_part[0] if else_part is not None else None,
+                       construct_name=st.construct_name, label=st.label, loc=st.loc)
+            back = S.If([(c, b) for (c, _), (_, b) in zip(st.branches, parts)],
+                        else_part[1] if else_part is not None and else_part[1] else None, loc=st.loc)
+            return [new], [back]
         br = E.Name(self.branch_var())
         fb = []
         for k, ((c, _), (f, _)) in enumerate(zip(st.branches, parts), start=1):
@@ -59,6 +67,13 @@ class ControlMixin:
                                dpart[0] if dpart is not None else None, construct_name=st.construct_name,
                                label=st.label, loc=st.loc)
             return [new], []
+        if id(st) in self.recompute_conds:
+            new = S.SelectCase(st.selector, [(sel, f) for (sel, _), (f, _) in zip(st.cases, parts)],
+                               dpart[0] if dpart is not None else None, construct_name=st.construct_name,
+                               label=st.label, loc=st.loc)
+            back = S.SelectCase(st.selector, [(sel, b) for (sel, _), (_, b) in zip(st.cases, parts)],
+                                dpart[1] if dpart is not None else None, loc=st.loc)
+            return [new], [back]
         br = E.Name(self.branch_var())
         cases = [(sel, f + [push(E.IntLit(str(k)))]) for k, ((sel, _), (f, _)) in enumerate(zip(st.cases, parts), 1)]
         n = len(st.cases)

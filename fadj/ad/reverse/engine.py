@@ -28,7 +28,7 @@ from fadj.ad.dscope import DerivScope
 from fadj.ad.plan import JOINT
 from fadj.ad.tbr import run_tbr
 from fadj.analysis.callgraph import CallSite
-from fadj.ad.recompute import recomputable
+from fadj.ad.recompute import recomputable, recomputable_conditions
 from fadj.analysis.cfg import CFG, Node, build_cfg
 from fadj.analysis.effects import is_global_id, map_actuals, ref_names, subscript_names, var_id
 from fadj.errors import UnsupportedError
@@ -69,6 +69,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         self._written_cache: dict[int, frozenset] = {}
         self.recompute_lists: dict[int, list[S.Assign]] = {}   # statement list -> assignments re-run
         self.recomputed: dict[int, str] = {}                    # id(assignment) -> variable id
+        self.recompute_conds: set[int] = set()                  # IF / SELECT re-evaluated, not pushed
         self.main = self.sweep_for(r.body)
         self.restored: set[str] = set()    # ids that the backward sweep pops into
         self.called: set[tuple[Routine, str]] = set()
@@ -86,6 +87,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
                 self.recompute_lists[lst_id] = assigns
                 for a in assigns:
                     self.recomputed[id(a)] = var_id(r, a.lhs.name)
+            self.recompute_conds |= recomputable_conditions(r, self.eff, body)
 
         def defs(n: Node) -> frozenset:
             if isinstance(n.stmt, S.Allocate) and not n.stmt.deallocate and n.kind == "stmt":
@@ -93,6 +95,10 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             if n.kind == "stmt" and id(n.stmt) in self.recomputed:
                 return frozenset()     # re-run in the backward sweep instead of saved
             d = self.eff.node_effects(r, n)[1]
+            site = self.cg.site_of.get(n.stmt) if n.kind == "stmt" else None
+            if site is not None and site.callee is not None and self.ctx.site_active(site) \
+                    and self.ctx.decision(site).mode != JOINT:
+                d = d - self.callee_restores(site)     # the callee's _bwd puts them back itself
             return frozenset(v for v in d if self._restorable(v))
 
         def kills(n: Node) -> frozenset:
@@ -103,6 +109,50 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
 
         push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var)
         return Sweep(cfg, push_sets, req_in, req_end)
+
+    def restores(self) -> frozenset:
+        """Arguments and globals this routine's backward half gives back their entry values:
+        every statement that writes them saved them first (or re-runs, or delegates to a callee
+        that restores them).  A split caller then need not save them again."""
+        if hasattr(self, "_restores"):
+            return self._restores
+        self._restores = frozenset()        # recursion guard
+        r = self.r
+        ok: dict[str, bool] = {}
+        for n in self.main.cfg.nodes:
+            d = self.eff.node_effects(r, n)[1]
+            if not d:
+                continue
+            pushed = self.main.push.get(n, frozenset())
+            site = self.cg.site_of.get(n.stmt) if n.kind == "stmt" else None
+            by_callee = frozenset()
+            if site is not None and site.callee is not None and self.ctx.site_active(site) \
+                    and self.ctx.decision(site).mode != JOINT:
+                by_callee = self.callee_restores(site)
+            for v in d:
+                if not (is_global_id(v) or v in r.args):
+                    continue
+                good = v in pushed or v in by_callee
+                ok[v] = ok.get(v, True) and good
+        self._restores = frozenset(v for v, g in ok.items() if g)
+        return self._restores
+
+    def callee_restores(self, site: CallSite) -> frozenset:
+        """Caller ids (actual variables, globals) the split callee of ``site`` restores itself."""
+        rv = self.ctx.reverser(site.callee)
+        rest = rv.restores()
+        out = set()
+        for f, a in map_actuals(site).items():
+            if f in rest and isinstance(a, (E.Name, E.Index)) and not (isinstance(a, E.Index) and a.is_section
+                                                                     and False):
+                b = E.base_name(a)
+                # the whole variable only if the callee sees all of it: a plain name, or an element
+                # passed to a scalar (the only element it can write)
+                fsym = site.callee.scope.local(f)
+                if isinstance(a, E.Name) or (fsym is not None and fsym.rank == 0):
+                    out.add(var_id(self.r, b))
+        out |= {g for g in rest if is_global_id(g)}
+        return frozenset(out)
 
     def _restorable(self, vid: str) -> bool:
         if is_global_id(vid):
@@ -138,6 +188,9 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
                 mask, (asg,) = st.branches[0]
                 if isinstance(asg, S.Assign) and self.active_ref(asg.lhs):
                     out = self.ids(self._assign_uses(asg) | ref_names(mask))
+        elif n.kind in ("cond", "select") and id(st) in self.recompute_conds:
+            e = st.branches[n.index][0] if n.kind == "cond" else st.selector
+            out = self.ids(ref_names(e))
         elif n.kind == "do_init":
             if self.bounds_recomputable(st):
                 names = set()

@@ -267,7 +267,10 @@ def merge_args(args, cfg: ProjectConfig | None) -> None:
         raise FadjError(None, "no sources: give Fortran files or folders, or run in a folder with a fadj.toml "
                               "(fadj init writes one)")
     if command in NEEDS_HEAD and not getattr(args, "head", None):
-        where = f" ({_shown(cfg.path)} has no 'head')" if cfg is not None else ""
+        where = ""
+        if cfg is not None:
+            where = f" ({_shown(cfg.path)} has no 'head')" if cfg.head is None else \
+                f" with SRC on the command line ({_shown(cfg.path)}'s head goes with its own sources)"
         raise FadjError(None, f"--head is required{where}: the routine to differentiate")
 
 

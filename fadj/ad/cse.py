@@ -22,24 +22,26 @@ def size(e: E.Expr) -> int:
     return sum(1 for _ in E.walk(e))
 
 
-def _candidates(e: E.Expr, out: Counter) -> None:
-    if isinstance(e, (E.BinOp, E.Call, E.UnOp)) and size(e) >= MIN_SIZE and not _has_seed(e):
+def _candidates(e: E.Expr, out: Counter, scalar) -> None:
+    if isinstance(e, (E.BinOp, E.Call, E.UnOp)) and size(e) >= MIN_SIZE and not _has_seed(e) and scalar(e):
         out[e] += 1
     for c in e.children():
-        _candidates(c, out)
+        _candidates(c, out, scalar)
 
 
 def _has_seed(e: E.Expr) -> bool:
     return any(isinstance(n, E.Name) and n.name == "fadj_seed" for n in E.walk(e))
 
 
-def eliminate(exprs: list[E.Expr], fresh: Callable[[E.Expr], str]) -> tuple[list[tuple[str, E.Expr]], list[E.Expr]]:
-    """Returns (temporaries in evaluation order, rewritten expressions)."""
+def eliminate(exprs: list[E.Expr], fresh: Callable[[E.Expr], str], scalar=lambda e: True
+              ) -> tuple[list[tuple[str, E.Expr]], list[E.Expr]]:
+    """Returns (temporaries in evaluation order, rewritten expressions); ``scalar(e)`` says
+    whether a subexpression is scalar (only those get a temporary)."""
     temps: list[tuple[str, E.Expr]] = []
     while True:
         counts: Counter = Counter()
         for e in exprs + [v for _, v in temps]:
-            _candidates(e, counts)
+            _candidates(e, counts, scalar)
         repeated = [e for e, n in counts.items() if n >= 2]
         if not repeated:
             break

@@ -76,7 +76,7 @@ def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assi
         where = [(lst, next(k for k, x in enumerate(lst) if x is st)) for st, lst, _ in alist]
         if len({id(lst) for lst, _ in where}) != len(where):
             continue          # twice in one list: re-running both at its start would leave the last value
-        if not all(_dominated(chain, where) for chain in reads.get(v, [])):
+        if not all(_dominated(chain, where, [a for a, _, _ in alist]) for chain in reads.get(v, [])):
             continue
         for st, lst, _ in alist:
             chosen.setdefault(id(lst), []).append(st)
@@ -84,14 +84,21 @@ def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assi
     return chosen
 
 
-def _dominated(chain, where) -> bool:
-    for lst, k in chain:
+def _dominated(chain, where, assigns) -> bool:
+    """The read at the end of ``chain`` sees the value of an assignment of ``where`` made in the
+    same list before it, with no other assignment to the variable in between (nested included)."""
+    found = None
+    for depth, (lst, k) in enumerate(chain):
+        if any(l2 is lst and i >= k for l2, i in where):
+            return False      # an assignment later in the list: a loop's previous iteration reaches
         before = [i for l2, i in where if l2 is lst and i < k]
         if before:
-            return True
-        if any(l2 is lst and i >= k for l2, i in where):
-            return False      # an assignment later in the list: the read sees an older value
-    return False
+            found = (lst, max(before), k)
+    if found is None:
+        return False
+    lst, i, k = found
+    between = {id(x) for x in S.walk_stmts(lst[i + 1:k])}
+    return not any(id(a) in between for a in assigns)
 
 
 def _inputs_ok(r, st, lst, loops, written, ok_names) -> bool:

@@ -472,5 +472,6 @@ _DISPATCH = {
     F.Computed_Goto_Stmt: _computed_goto,
     F.Arithmetic_If_Stmt: _arith_if,
 }
-if hasattr(F, "Error_Stop_Stmt"):
-    _DISPATCH[F.Error_Stop_Stmt] = lambda self, node, loc: S.Stop(str(node), loc=loc)
+from fparser.two import Fortran2008 as F8  # noqa: E402
+
+_DISPATCH[F8.Error_Stop_Stmt] = lambda self, node, loc: S.Stop(str(node), loc=loc)

@@ -76,6 +76,7 @@ class Partials:
         self.loc = loc
 
     def of(self, e: E.Expr) -> list[tuple[E.Expr, E.Expr]]:
+        self.root_rank = self.typer.rank_of(e) if self.typer is not None else 0
         acc: dict[E.Expr, E.Expr] = {}
         order: list[E.Expr] = []
         self._rec(e, None, acc, order)
@@ -184,6 +185,10 @@ class Partials:
             raise UnsupportedError(self.loc, f"call of function '{node.name}' inside an active expression was not normalised")
         pos = [a for a in node.args if not isinstance(a, E.Keyword)]
         kw = {a.key: a.value for a in node.args if isinstance(a, E.Keyword)}
+        if name in I.REDUCTIONS and getattr(self, "root_rank", 0) > 0:
+            # a reduction inside an array expression: every element of the result depends on it,
+            # so the seed reaching it is summed first (x*sum(x): xb += sum(x*yb) + sum(x)*yb)
+            factor = E.Call("sum", (_seeded(factor if factor is not None else B.ONE),))
         if rule.nary and len(pos) > 2:
             # min(a, b, c) = min(min(a, b), c)
             inner = E.Call(node.name, tuple(pos[:-1]))

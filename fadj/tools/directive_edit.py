@@ -99,6 +99,8 @@ def plan_set(spec: str, action_text: str, others: list[str] = (), source=None) -
         raise FadjError(loc, f"the file has only {len(lines)} lines")
     if line in lmap.comments or not lines[line - 1].text.strip():
         raise FadjError(loc, "this is a comment or blank line, not a CALL or DO statement")
+    if _switched_off(prog, path, line):
+        raise FadjError(loc, "this line is switched off by the preprocessor (see -D/-U and fadj.toml's defines)")
     span = lmap.statement_at(line)
     if span is None:
         raise FadjError(loc, "this line is not part of a statement")
@@ -132,6 +134,15 @@ def plan_set(spec: str, action_text: str, others: list[str] = (), source=None) -
             report += f" [{new_text.strip()}{note}]"
         _verify(path, others, prog, after, edited, st, kw, source)
     return Change(path, before, after, [report])
+
+
+def _switched_off(prog: Program, path: str, line: int) -> bool:
+    """Whether the preprocessor blanked ``path:line`` (code inside a false ``#if``)."""
+    src = next((f for f in prog.files if f.path == path), None)
+    if src is None or not src.cpp or src.origins is None:
+        return False
+    text = src.source_text.split("\n")
+    return any(o == (path, line) and not text[i].strip() for i, o in enumerate(src.origins) if i < len(text))
 
 
 def _other_sources(path: str, others) -> list[str]:

@@ -233,7 +233,7 @@ def test_tape_spills_to_disk(tmp_path, gfortran):
     out = tmp_path / "out"
     differentiate([str(src)], "cost", "x", "f", outdir=out, opts=CheckpointOptions(nocheckpoint=True))
     run_make(out)
-    drv = DRIVER.replace("{NT}", "3000")
+    drv = DRIVER.replace("{NT}", "8000")
     plain = compile_and_run(out, drv, env={"FADJ_STATS": "1"})
     peak = int(re.search(r"peak bytes (\d+)", plain).group(1))
     assert peak > 1_000_000          # the tape really is bigger than the cap below

@@ -18,7 +18,7 @@ from fadj.tools.profile import profile
 from tests.conftest import EXAMPLES
 from tests.helpers import run_cli
 
-ENV = {"FADJ_NX": "24", "FADJ_NSTEPS": "12", "FADJ_NCOMP": "0", "FADJ_NDIR": "2"}
+ENV = {"FADJ_NX": "40", "FADJ_NSTEPS": "16", "FADJ_NCOMP": "0", "FADJ_NDIR": "2"}
 
 
 def _measure(ex: Example, srcdir, out):

@@ -186,3 +186,21 @@ def test_directives_set_edits_the_users_preprocessed_file(pm):
         ("src/dynamics/pm_step.F90", 29, "split", "directive")
     [stepper] = [it for it in json.loads(p.stdout) if it["callee"] == "pm_stepper"]
     assert (stepper["file"], stepper["directive"]) == ("src/dynamics/pm_advance.F", "C$AD CHECKPOINT")
+
+
+def test_directives_set_on_code_switched_off_is_an_error(pm):
+    p = run_cli("directives", "set", "src/dynamics/pm_step.F90:30", "nocheckpoint", "-U", "WITH_REACTION", cwd=pm)
+    assert p.returncode == 2 and p.stderr == ("src/dynamics/pm_step.F90:30: error: this line is switched off by the "
+                                              "preprocessor (see -D/-U and fadj.toml's defines)\n")
+
+
+def test_init_then_differentiate(pm):
+    (pm / "fadj.toml").unlink()
+    p = run_cli("init", "-D", "WITH_REACTION", cwd=pm)
+    assert p.returncode == 0 and p.stdout == \
+        "fadj: wrote fadj.toml (head: pm_run); edit vars and outvars, then run fadj differentiate\n", p.stderr
+    text = (pm / "fadj.toml").read_text()
+    assert 'sources = ["src"]' in text and 'include_dirs = ["include"]' in text and 'head = "pm_run"' in text
+    p = run_cli("differentiate", "--vars", "t0 kap", "--outvars", "cost", cwd=pm)
+    assert p.returncode == 0, p.stderr
+    assert run_cli("init", cwd=pm).returncode == 2

@@ -198,3 +198,22 @@ def test_unchanged_files_keep_no_line_map(chdir_tmp):
     (chdir_tmp / "p.f90").write_text("subroutine p\nend subroutine p\n")
     src = prepare(read_source("p.f90"))
     assert src.parse_text is None and src.origins is None
+
+
+def test_modules_across_folders_in_use_order_cycles_and_missing_ones_named(chdir_tmp):
+    (chdir_tmp / "a").mkdir()
+    (chdir_tmp / "b").mkdir()
+    (chdir_tmp / "a" / "top.f90").write_text("module top\n  use low\ncontains\n  subroutine t(x)\n"
+                                             "    real(8) :: x\n    call l(x)\n  end subroutine t\nend module top\n")
+    (chdir_tmp / "b" / "low.f90").write_text("module low\ncontains\n  subroutine l(x)\n    real(8) :: x\n"
+                                             "    x = 2*x\n  end subroutine l\nend module low\n")
+    prog = load_program(["a", "b"])                     # a/top.f90 first, but it uses b's module
+    assert [f.path for f in prog.files] == ["a/top.f90", "b/low.f90"] and set(prog.modules) == {"top", "low"}
+    (chdir_tmp / "b" / "low.f90").write_text("module low\n  use top\nend module low\n")
+    with pytest.raises(FadjError) as e:
+        load_program(["a", "b"])
+    assert "circular USE between modules: low -> top -> low" in e.value.message
+    (chdir_tmp / "b" / "low.f90").write_text("module low\n  use gone\nend module low\n")
+    with pytest.raises(FadjError) as e:
+        load_program(["a", "b"])
+    assert str(e.value.loc) == "b/low.f90:2" and "module 'gone' is not in the given sources" in e.value.message

@@ -97,7 +97,8 @@ class AssignMixin:
         if rank == 0 and mask is None and len(parts) > 1:
             # repeated pieces of the partial derivatives are evaluated once (cse.py)
             t = self.lhs_type(lhs)
-            temps, new = eliminate([p for _, p in parts], lambda e: self.ds.temp("temp", t))
+            temps, new = eliminate([p for _, p in parts], lambda e: self.ds.temp("temp", t),
+                                   lambda e: self.typer.rank_of(e) == 0 and self._real(e))
             out += [S.Assign(E.Name(name), value) for name, value in temps]
             parts = [(r_, p) for (r_, _), p in zip(parts, new)]
         self_refs = [p for r_, p in parts if E.base_name(r_) == lhs_name]
@@ -131,6 +132,10 @@ class AssignMixin:
             for r_, p in parts:
                 out.append(self.increment(r_, p, tmp, rank))
         return out
+
+    def _real(self, e: E.Expr) -> bool:
+        t = self.typer.type_of(e)
+        return t is not None and t.base == "real"
 
     def lhs_type(self, lhs: E.Expr) -> TypeSpec:
         t = self.typer.type_of(lhs)

@@ -22,14 +22,15 @@ from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir import stmt as S
 
-MAX_NODES = 24
+MAX_COST = 12
 
 
-def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assign]]:
+def recomputable(r, eff, body: list[S.Stmt], is_global, pure=None) -> dict[int, list[S.Assign]]:
     """{id(statement list): [assignments to re-run at the start of its backward sweep]}."""
     assigns: dict[str, list[tuple[S.Assign, list, list[S.Stmt]]]] = {}
     written: set[str] = set()
     writers: dict[str, int] = {}
+    chains: dict[int, list] = {}
     reads: dict[str, list[list[tuple[list, int]]]] = {}   # name -> chains of (list, index) to each read
 
     def visit(stmts: list[S.Stmt], loops: list[str], chain: list):
@@ -39,6 +40,7 @@ def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assi
                 reads.setdefault(name, []).append(here)
             if isinstance(st, S.Assign) and isinstance(st.lhs, E.Name):
                 assigns.setdefault(st.lhs.name, []).append((st, stmts, list(loops)))
+                chains[id(st)] = here
             if isinstance(st, (S.Assign, S.CallStmt, S.Raw, S.Allocate, S.Where)):
                 for vid in eff.body_effects(r, [st])[1]:
                     writers[vid] = writers.get(vid, 0) + 1
@@ -53,6 +55,7 @@ def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assi
     visit(body, [], [])
     chosen: dict[int, list[S.Assign]] = {}
     ok_names: dict[int, set[str]] = {}
+    done: dict[str, list] = {}         # recomputed variable -> where its assignments are
     # in source order, so that a recomputed value may use one recomputed before it
     order = sorted(assigns.items(), key=lambda va: _pos(body, va[1][0][0]))
     for v, alist in order:
@@ -66,7 +69,8 @@ def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assi
             continue          # written elsewhere too (by a call, a READ...): its value is not just e
         ok = True
         for st, lst, loops in alist:
-            if not _cheap(st.rhs) or not _inputs_ok(r, st, lst, loops, written, ok_names):
+            if not _cheap(st.rhs, pure) or not _inputs_ok(r, st, lst, loops, written, ok_names,
+                                                           chains[id(st)], done):
                 ok = False
                 break
         if not ok:
@@ -81,6 +85,7 @@ def recomputable(r, eff, body: list[S.Stmt], is_global) -> dict[int, list[S.Assi
         for st, lst, _ in alist:
             chosen.setdefault(id(lst), []).append(st)
             ok_names.setdefault(id(lst), set()).add(v)
+        done[v] = [(lst, next(k for k, x in enumerate(lst) if x is st)) for st, lst, _ in alist]
     return chosen
 
 
@@ -101,7 +106,7 @@ def _dominated(chain, where, assigns) -> bool:
     return not any(id(a) in between for a in assigns)
 
 
-def _inputs_ok(r, st, lst, loops, written, ok_names) -> bool:
+def _inputs_ok(r, st, lst, loops, written, ok_names, chain, done) -> bool:
     allowed = ok_names.get(id(lst), set())
     for name in ref_names(st.rhs):
         s = r.scope.lookup(name)
@@ -109,6 +114,8 @@ def _inputs_ok(r, st, lst, loops, written, ok_names) -> bool:
             continue
         if name in loops or name in allowed:
             continue
+        if name in done and len(done[name]) == 1 and _dominated(chain, done[name], []):
+            continue          # recomputed in an enclosing list, earlier: re-run before this one
         if var_id(r, name) in written:
             return False
     return True
@@ -121,15 +128,32 @@ def _pos(body, st) -> int:
     return 0
 
 
-def _cheap(e: E.Expr) -> bool:
-    n = 0
-    for node in E.walk(e):
-        n += 1
-        if isinstance(node, E.Call) and not I.is_intrinsic(node.name):
-            return False
-        if isinstance(node, (E.ArrayCtor, E.ImpliedDo, E.RawExpr)):
-            return False
-    return n <= MAX_NODES
+#: cost of re-evaluating one operation, in "additions"; pushing and popping a value costs
+#: about as much as a dozen
+_COST = {"exp": 4, "log": 4, "sin": 4, "cos": 4, "tan": 5, "sqrt": 2, "atan": 5, "tanh": 5, "**": 4}
+
+
+def _cheap(e: E.Expr, pure=None) -> bool:
+    """Cheap enough to evaluate again: few operations (subscripts are free: they are needed to
+    address the stack's copy too), no user function unless ``pure(name)`` says it is harmless."""
+    return _cost(e, pure) <= MAX_COST
+
+
+def _cost(e: E.Expr, pure) -> int:
+    if isinstance(e, (E.ArrayCtor, E.ImpliedDo, E.RawExpr)):
+        return 10 ** 6
+    if isinstance(e, E.Index):
+        return 0
+    if isinstance(e, E.Call):
+        if not I.is_intrinsic(e.name):
+            if pure is None or not pure(e.name):
+                return 10 ** 6
+            own = 6
+        else:
+            own = _COST.get(I.generic_name(e.name), 1)
+        return own + sum(_cost(a, pure) for a in e.args)
+    own = _COST.get(e.op, 1) if isinstance(e, E.BinOp) else (1 if isinstance(e, E.UnOp) else 0)
+    return own + sum(_cost(c, pure) for c in e.children())
 
 
 def _reads(st: S.Stmt) -> set[str]:

@@ -82,7 +82,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         cfg = build_cfg(body, opaque=self.is_opaque)
         r = self.r
         if not getattr(self.r, "_blocks_mode", False) or body is not self.r.body:
-            rec = recomputable(r, self.eff, body, is_global_id)
+            rec = recomputable(r, self.eff, body, is_global_id, self._pure_function)
             for lst_id, assigns in rec.items():
                 self.recompute_lists[lst_id] = assigns
                 for a in assigns:
@@ -109,6 +109,20 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
 
         push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var)
         return Sweep(cfg, push_sets, req_in, req_end)
+
+    def _pure_function(self, name: str) -> bool:
+        """A user function that writes nothing (arguments, globals) and is short: calling it
+        again in the backward sweep is cheaper than saving its result."""
+        from fadj.analysis.callgraph import resolve
+        callee = resolve(self.ctx.prog, self.r, name)
+        if callee is None or not callee.is_function or callee in (self.r,):
+            return False
+        summ = self.eff.summary(callee)
+        if summ.writes or "recursive" in callee.prefix:
+            return False
+        stmts = list(S.walk_stmts(callee.body))
+        return len(stmts) <= 6 and not any(isinstance(x, (S.Do, S.DoWhile, S.CallStmt, S.Raw)) for x in stmts) \
+            and not any(self.cg.site_of.get(x) is not None for x in stmts)
 
     def restores(self) -> frozenset:
         """Arguments and globals this routine's backward half gives back their entry values:

@@ -8,7 +8,7 @@ directive editor), built, and its driver run once at benchmark size with
 ``FADJ_STATS=1``.  The driver times one primal and one adjoint run in the same process,
 so their ratio is measured in one run; the runtime reports peak stack bytes.
 
-Writes ``BENCHMARKS.md`` (tables, machine, plots if matplotlib is installed) and prints
+Writes ``BENCHMARKS.md`` (tables, machine) and ``BENCHMARKS.svg`` (memory against time) and prints
 the tables.
 
     python -m fadj.tools.bench [--quick] [--examples a,b] [--out bench_out]
@@ -220,24 +220,38 @@ def table(ms: list[Measure]) -> str:
 
 
 def plot(results: dict[str, list[Measure]], path: Path) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    """Adjoint time against peak memory, one panel per example, as an SVG (no plotting
+    library needed; GitHub renders it inline in BENCHMARKS.md)."""
+    import math
+    from fadj.backend.render import render
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+    w, h, gap = 320, 240, 90
+    panels = []
+    for k, (name, ms) in enumerate(results.items()):
+        ms = [m for m in ms if m.peak_bytes > 0]
+        if not ms:
+            continue
+        mb = [max(m.peak_bytes / 2**20, 1e-3) for m in ms]
+        lo, hi = math.floor(math.log10(min(mb))), math.ceil(math.log10(max(mb)))
+        hi = max(hi, lo + 1)
+        rmax = max(m.ratio for m in ms) * 1.15
+        ystep = max(1, math.ceil(rmax / 6))
+
+        def px(v):
+            return round((math.log10(v) - lo) / (hi - lo) * w, 1)
+
+        def py(v):
+            return round(10 + h - v / rmax * h, 1)
+        panels.append({
+            "x0": gap + k * (w + gap), "w": w, "h": h, "title": name,
+            "xticks": [{"x": px(10.0 ** e), "label": f"{10.0 ** e:g}"} for e in range(lo, hi + 1)],
+            "yticks": [{"y": py(v), "label": str(v)} for v in range(0, int(rmax) + 1, ystep)],
+            "points": [{"x": px(v), "y": py(m.ratio), "label": m.strategy, "color": colors[j % len(colors)]}
+                       for j, (m, v) in enumerate(zip(ms, mb))]})
+    if not panels:
         return False
-    n = len(results)
-    fig, axes = plt.subplots(1, n, figsize=(5 * n, 4), squeeze=False)
-    for ax, (name, ms) in zip(axes[0], results.items()):
-        for m in ms:
-            ax.scatter(m.peak_bytes / 2**20, m.ratio)
-            ax.annotate(m.strategy, (m.peak_bytes / 2**20, m.ratio), fontsize=7)
-        ax.set_xscale("log")
-        ax.set_xlabel("peak stack (MB)")
-        ax.set_ylabel("adjoint time / primal time")
-        ax.set_title(name)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    path.write_text(render("bench_plot.svg.j2", panels=panels, width=gap + len(panels) * (w + gap),
+                           height=h + 80))
     return True
 
 
@@ -287,8 +301,10 @@ def main(argv: list[str] | None = None) -> int:
                        plan_table(plan_rows[name], ms), ""]
         if cfg.get("hand"):
             report += ["Hand directives: " + ", ".join(f"`{k}` {v}" for k, v in cfg["hand"].items()), ""]
-    if plot(results, Path(args.report).with_suffix(".png")):
-        report += [f"![adjoint time against peak memory]({Path(args.report).with_suffix('.png').name})", ""]
+    svg = Path(args.report).with_name("BENCHMARKS.svg")
+    if plot(results, svg):
+        report += ["Adjoint time against peak memory, every strategy above:", "",
+                   f"![adjoint time against peak memory]({svg.name})", ""]
     Path(args.report).write_text("\n".join(report))
     print(f"wrote {args.report}")
     return 0 if all(m.passed for ms in results.values() for m in ms) else 1

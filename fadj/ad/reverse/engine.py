@@ -28,7 +28,7 @@ from fadj.ad.dscope import DerivScope
 from fadj.ad.plan import JOINT
 from fadj.ad.tbr import run_tbr
 from fadj.analysis.callgraph import CallSite
-from fadj.ad.recompute import recomputable, recomputable_conditions
+from fadj.ad.recompute import copy_stmt, recomputable, recomputable_conditions
 from fadj.analysis.cfg import CFG, Node, build_cfg
 from fadj.analysis.effects import is_global_id, map_actuals, ref_names, subscript_names, var_id
 from fadj.errors import UnsupportedError
@@ -67,8 +67,8 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         self._uses_cache: dict[Node, frozenset] = {}
         self._partials: dict[int, list] = {}
         self._written_cache: dict[int, frozenset] = {}
-        self.recompute_lists: dict[int, list[S.Assign]] = {}   # statement list -> assignments re-run
-        self.recomputed: dict[int, str] = {}                    # id(assignment) -> variable id
+        self.recompute_lists: dict[int, list[S.Stmt]] = {}     # statement list -> statements re-run
+        self.recomputed: dict[int, frozenset] = {}              # id(statement) -> variable ids it sets
         self.recompute_conds: set[int] = set()                  # IF / SELECT re-evaluated, not pushed
         self.main = self.sweep_for(r.body)
         self.restored: set[str] = set()    # ids that the backward sweep pops into
@@ -81,12 +81,11 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
     def sweep_for(self, body: list[S.Stmt]) -> Sweep:
         cfg = build_cfg(body, opaque=self.is_opaque)
         r = self.r
+        rec = None
         if not getattr(self.r, "_blocks_mode", False) or body is not self.r.body:
-            rec = recomputable(r, self.eff, body, is_global_id, self._pure_function)
-            for lst_id, assigns in rec.items():
-                self.recompute_lists[lst_id] = assigns
-                for a in assigns:
-                    self.recomputed[id(a)] = var_id(r, a.lhs.name)
+            rec = recomputable(r, self.eff, body, is_global_id, self._pure_function, self._pure_call)
+            self.recompute_lists.update(rec.rerun)
+            self.recomputed.update(rec.marked)
             self.recompute_conds |= recomputable_conditions(r, self.eff, body)
 
         def defs(n: Node) -> frozenset:
@@ -108,7 +107,50 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             return var_id(r, n.stmt.var) if isinstance(n.stmt, S.Do) else None
 
         push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var)
+        if rec is not None:
+            self._drop_unneeded_reruns(cfg, rec, push_sets)
         return Sweep(cfg, push_sets, req_in, req_end)
+
+    def _drop_unneeded_reruns(self, cfg: CFG, rec, push_sets) -> None:
+        """Re-run only values some backward statement reads: ``adv`` in ``tend = ... - adv``
+        is recomputable, but no adjoint needs its value."""
+        need: set[str] = set()
+        for n in cfg.nodes:
+            if n.kind == "stmt" and id(n.stmt) in self.recomputed:
+                site = self.cg.site_of.get(n.stmt)
+                if site is not None:
+                    need |= self._call_uses(site)
+                elif isinstance(n.stmt, S.Assign) and self.active_ref(n.stmt.lhs):
+                    need |= self.ids(self._assign_uses(n.stmt))
+            else:
+                need |= self.uses_bwd(n)
+            if push_sets.get(n):
+                need |= self.push_uses(n, push_sets[n])
+        leaves = [x for lst in rec.rerun.values() for x in S.walk_stmts(lst) if not isinstance(x, S.If)]
+        changed = True
+        while changed:
+            changed = False
+            for x in leaves:
+                if rec.sets[id(x)] & need:
+                    ins = self.ids(rec.inputs[id(x)]) - need
+                    if ins:
+                        need |= ins
+                        changed = True
+
+        def keep(stmts: list[S.Stmt]) -> list[S.Stmt]:
+            out = []
+            for x in stmts:
+                if isinstance(x, S.If):
+                    branches = [(c, keep(b)) for c, b in x.branches]
+                    other = keep(x.else_body or [])
+                    if any(b for _, b in branches) or other:
+                        out.append(S.If(branches, other, loc=x.loc))
+                elif rec.sets[id(x)] & need:
+                    out.append(x)
+            return out
+
+        for lst_id, stmts in rec.rerun.items():
+            self.recompute_lists[lst_id] = keep(stmts)
 
     def _pure_function(self, name: str) -> bool:
         """A user function that writes nothing (arguments, globals) and is short: calling it
@@ -123,6 +165,34 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         stmts = list(S.walk_stmts(callee.body))
         return len(stmts) <= 6 and not any(isinstance(x, (S.Do, S.DoWhile, S.CallStmt, S.Raw)) for x in stmts) \
             and not any(self.cg.site_of.get(x) is not None for x in stmts)
+
+    def _pure_call(self, st: S.CallStmt) -> list[str]:
+        """The one local scalar a CALL sets, when running it again costs less than saving it.
+
+        The callee must be a short subroutine without loops or calls whose only write is one
+        INTENT(OUT) scalar dummy, passed a plain local name not otherwise among the actuals."""
+        site = self.cg.site_of.get(st)
+        callee = site.callee if site is not None else None
+        if callee is None or callee.is_function or callee is self.r or "recursive" in callee.prefix:
+            return []
+        summ = self.eff.summary(callee)
+        if {w for w in summ.writes if is_global_id(w)}:
+            return []
+        stmts = list(S.walk_stmts(callee.body))
+        if len(stmts) > 4 or any(isinstance(x, (S.Do, S.DoWhile, S.CallStmt, S.Raw, S.If)) for x in stmts) \
+                or any(self.cg.site_of.get(x) is not None for x in stmts):
+            return []
+        outs = []
+        for f, a in map_actuals(site).items():
+            if f not in summ.writes:
+                continue
+            fsym = callee.scope.local(f)
+            if fsym is None or fsym.rank != 0 or fsym.intent != "out" or not isinstance(a, E.Name):
+                return []
+            outs.append(a.name)
+        if len(outs) != 1 or sum(outs[0] in ref_names(a) for a in st.args) != 1:
+            return []
+        return outs
 
     def restores(self) -> frozenset:
         """Arguments and globals this routine's backward half gives back their entry values:
@@ -185,7 +255,13 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         st = n.stmt
         if n.kind == "stmt":
             site = self.cg.site_of.get(st)
-            if site is not None:
+            if site is not None and id(st) in self.recomputed:
+                # re-run in the backward sweep: it reads its inputs again
+                out = self._call_uses(site)
+                for a in (st.args if isinstance(st, S.CallStmt) else [st.rhs]):
+                    out |= self.ids(ref_names(a))
+                out -= self.recomputed[id(st)]
+            elif site is not None:
                 out = self._call_uses(site)
             elif id(st) in self.recomputed:
                 out = self.ids(ref_names(st.rhs))
@@ -292,7 +368,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         redo = self.recompute_lists.get(id(stmts))
         if redo and bwd:
             # cheap values of this list are evaluated again rather than saved (recompute.py)
-            bwd = [S.Assign(a.lhs, a.rhs, loc=a.loc) for a in redo] + bwd
+            bwd = [copy_stmt(a) for a in redo] + bwd
         return fwd, bwd
 
     def stmt(self, st: S.Stmt, sw: Sweep) -> tuple[list[S.Stmt], list[S.Stmt]]:

@@ -204,7 +204,7 @@ class RoutineMixin:
     def end_locals(self) -> list[E.Expr]:
         """Locals whose values at the end of the forward sweep the backward sweep needs (split mode)."""
         out = []
-        recomputed = set(self.recomputed.values())
+        recomputed = set().union(*self.recomputed.values())
         for vid in sorted(self.main.req_end):
             if is_global_id(vid) or vid in self.r.args or vid in recomputed:
                 continue

@@ -5,13 +5,15 @@
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fadj.ad.context import ADContext, parse_names, prepare
 from fadj.ad.plan import CheckpointOptions
 from fadj.backend.build import run_make, write_outdir
-from fadj.backend.emit import derivative_files
+from fadj.backend.emit import TextRoutine, derivative_files, routine_text
+from fadj.cache import DiffCache, RoutineKeys
 from fadj.frontend.load import load_program
 from fadj.frontend.options import SourceOptions
 
@@ -32,12 +34,27 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
                   outdir: str | Path = "fadj_out", opts: CheckpointOptions | None = None,
                   build: bool = False, fflags: str | None = None,
                   source: SourceOptions | None = None, profile: bool | str = False,
-                  profile_timed: set | None = None) -> Result:
+                  profile_timed: set | None = None, cache: bool = True) -> Result:
     """``fflags`` overrides the Makefile's FFLAGS for ``build``; ``source`` holds the user's
-    ``-D``/``-I``/``--cpp``/``--fflags``: how the sources are read and how the Makefile compiles them."""
+    ``-D``/``-I``/``--cpp``/``--fflags``: how the sources are read and how the Makefile compiles them.
+    ``cache``: keep parse trees and generated routines in ``OUTDIR/.fadj-cache`` so that a
+    re-run after a directive edit redoes only what changed (``fadj.cache``)."""
+    was = gc.isenabled()
+    gc.disable()        # parse trees are millions of objects: collecting them cost a quarter of a run
+    try:
+        return _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, fflags, source,
+                              profile, profile_timed, cache)
+    finally:
+        if was:
+            gc.enable()
+
+
+def _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, fflags, source, profile,
+                   profile_timed, cache) -> Result:
     opts = opts or CheckpointOptions()
     source = source or SourceOptions()
-    prog = load_program(list(sources), source)
+    dcache = DiffCache(Path(outdir) / ".fadj-cache") if cache else None
+    prog = load_program(list(sources), source, cache=dcache)
     ctx = prepare(prog, head, parse_names(vars_) or None, parse_names(outvars) or None, opts, mode)
     ctx.profile = profile
     ctx.profile_timed = profile_timed
@@ -49,10 +66,11 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
         routines += tangent_routines(ctx)
     if mode in ("reverse", "both"):
         need = ctx.needed_versions()
+        keys = RoutineKeys(ctx, need) if dcache is not None and mode == "reverse" and not profile else None
         for r in prog.order:
             for v in ("b", "fwd", "bwd"):
                 if v in need.get(r, ()):
-                    routines.append(ctx.reverser(r).routine(v))
+                    routines.append(_reverse_routine(ctx, r, v, dcache, keys))
     routines = _nest_internals(routines)
     if mode == "both":
         # one library with both: one <stem>_diff.f90 per source, one m_diff holding _d, _b, vd and vb
@@ -63,9 +81,39 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
         files = derivative_files(prog, routines, ctx.needed_module_globals, sfx, mode,
                                  needed_types=ctx.needed_types)
     write_outdir(outdir, prog, files, source=source)
+    if dcache is not None:
+        dcache.prune()
     if build:
         run_make(outdir, fflags)
     return Result(Path(outdir), files, ctx, list(ctx.notes))
+
+
+def _reverse_routine(ctx: ADContext, r, v: str, dcache: DiffCache | None, keys: RoutineKeys | None):
+    """``r``'s derivative version ``v`` (``b``, ``fwd``, ``bwd``): from the cache when its key is
+    there, else generated. What generating it adds to the context's shared tables is captured
+    per routine, so that a cached routine can add it again."""
+    if keys is None or not keys.cacheable(r):
+        return ctx.reverser(r).routine(v)
+    key = keys.key(r, v)
+    entry = dcache.routine(key)
+    if entry is None:
+        saved = (ctx.needed_module_globals, ctx.needed_types, ctx.needed_commons, ctx.notes)
+        ctx.needed_module_globals, ctx.needed_types, ctx.needed_commons, ctx.notes = {}, set(), set(), []
+        try:
+            dr = ctx.reverser(r).routine(v)
+            entry = {"name": dr.name, "module": dr.module, "text": routine_text(dr),
+                     "globals": {m: sorted(n) for m, n in ctx.needed_module_globals.items()},
+                     "types": sorted(ctx.needed_types), "commons": sorted(ctx.needed_commons),
+                     "notes": list(ctx.notes)}
+        finally:
+            ctx.needed_module_globals, ctx.needed_types, ctx.needed_commons, ctx.notes = saved
+        dcache.store_routine(key, entry)
+    for m, names in entry["globals"].items():
+        ctx.needed_module_globals.setdefault(m, set()).update(names)
+    ctx.needed_types.update(entry["types"])
+    ctx.needed_commons.update(entry["commons"])
+    ctx.notes += [n for n in entry["notes"] if n not in ctx.notes]
+    return TextRoutine(entry["name"], r, entry["module"], entry["text"])
 
 
 def _nest_internals(routines: list) -> list:

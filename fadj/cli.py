@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',
                    help="split mode for every call to the listed routines")
     d.add_argument("--build", action="store_true", help="also run make in OUTDIR")
+    d.add_argument("--no-cache", action="store_true",
+                   help="parse and differentiate everything again (by default OUTDIR/.fadj-cache keeps parse "
+                        "trees and generated routines, so a re-run after a directive edit redoes only what changed)")
     c = sub.add_parser("check", help="check the derivatives against finite differences and each other",
                        epilog=EXAMPLES["check"], formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_head_args(c)
@@ -160,7 +163,7 @@ def _dispatch(args) -> int:
                                  nocheckpoint_routines=_names(args.nocheckpoint_routines),
                                  externals=_names(args.external))
         res = differentiate(args.sources, args.head, args.vars, args.outvars, args.mode, args.output, opts,
-                            build=args.build, source=args.source_options)
+                            build=args.build, source=args.source_options, cache=not args.no_cache)
         for note in res.notes:
             print(note)
         print(f"fadj: wrote {', '.join(res.files)} and the runtime to {res.outdir}/ (build: make -C {res.outdir})")

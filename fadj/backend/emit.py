@@ -29,7 +29,20 @@ def use_line(u: Use) -> str:
     return f"use {u.module}, only: {', '.join(items)}"
 
 
-def routine_text(dr: DerivRoutine, depth: int = 0) -> str:
+@dataclass
+class TextRoutine:
+    """A derivative routine already rendered (by an earlier run: ``fadj.cache``)."""
+
+    name: str
+    origin: object
+    module: str | None
+    text: str
+    internals: list = field(default_factory=list)
+
+
+def routine_text(dr: DerivRoutine | TextRoutine, depth: int = 0) -> str:
+    if isinstance(dr, TextRoutine):
+        return dr.text
     indent = "  " * depth
     prefix = " ".join(dr.prefix) + " " if dr.prefix else ""
     args = ", ".join(dr.args)

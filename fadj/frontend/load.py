@@ -40,11 +40,12 @@ class _Unit:
         self.routine: Routine | None = None
 
 
-def load_program(paths: list[str], opts: SourceOptions = DEFAULT) -> Program:
+def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) -> Program:
     """Parse and lower ``paths`` (files, or folders searched recursively) read as ``opts`` says.
 
     Every file is first brought to the text the compiler sees (C preprocessor, INCLUDE
     lines: ``fadj.frontend.preprocess``); every ``loc`` names the user's file and line.
+    ``cache`` (a ``fadj.cache.DiffCache``) gives back the trees of files parsed before.
     """
     prog = Program()
     modules: dict[str, tuple] = {}
@@ -55,7 +56,7 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT) -> Program:
         prog.files.append(src)
         for d in scan_directives(src.source_text, src.path, src.fixed_form, src.loc).values():
             directive_lines.setdefault(d.loc.file, {})[d.loc.line] = d
-        tree = parse_source(src)
+        tree = cache.parse(src, parse_source) if cache is not None else parse_source(src)
         for node in tree.content:
             if isinstance(node, F.Module):
                 name = str(_first_stmt(node).items[1]).lower()

@@ -4,22 +4,22 @@ A user tuning checkpoint directives re-runs ``fadj differentiate`` many times on
 sources.  Two things are kept in ``OUTDIR/.fadj-cache`` between runs:
 
 * **parse trees**: fparser's tree of each file, keyed by the text fparser reads (after the
-  preprocessor) and the fparser and fadj versions.  Parsing is most of a run's time, and an
+  preprocessor), fparser's version and fadj's own code.  Parsing is most of a run's time, and an
   unchanged file parses to the same tree, so it is unpickled instead.
 * **derivative routines**: the text of each generated routine (``foo_b``, ``foo_fwd``,
   ``foo_bwd``) together with what generating it added to the shared tables (active module
   variables, derivative types, COMMON blocks, notes).  Its key is everything that text can
   depend on:
 
-  - the request (fadj version, head, ``--vars``, ``--outvars``, checkpoint options) and the
+  - the request (fadj's own code, head, ``--vars``, ``--outvars``, checkpoint options) and the
     code of every file with its ``$AD`` lines taken out: activity, read/write summaries and
     interfaces follow from these, and a directive edit leaves them alone;
   - the whole text of the routine's own file (its directives, its call sites' decisions and
     its line numbers, quoted in the comments);
   - the same, recursively, for the callee of each of its active calls in split mode: a split
     caller's code depends on what the callee's ``_bwd`` restores and needs, which the
-    callee's own directives decide (a joint call depends only on the callee's interface and
-    read/write summary, which are in the code);
+    callee's own directives decide; for a joint call, the file of the callee (its derivative
+    arguments' names; its interface and read/write summary are in the code anyway);
   - which versions of the routine the head needs, and the version itself.
 
 Anything else (internal procedures, tangent mode, profiling builds) is always regenerated.
@@ -27,6 +27,7 @@ Entries not used by a run are removed at its end, so the folder holds one run's 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -61,6 +62,19 @@ class _TreePickler(pickle.Pickler):
         if isinstance(obj, Base):
             return _fparser_node, (type(obj),), obj.__dict__
         return NotImplemented
+
+
+@functools.lru_cache(maxsize=1)
+def tool_digest() -> str:
+    """fadj's own code and templates: a cache written by other fadj code is not used."""
+    from fadj.backend.render import templates_dir
+    h = hashlib.sha256(__version__.encode())
+    for root in (Path(__file__).resolve().parent, templates_dir()):
+        for p in sorted(root.rglob("*")):
+            if p.suffix in (".py", ".j2", ".f90") and p.is_file():
+                h.update(p.name.encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()[:32]
 
 
 def _fparser_version() -> str:
@@ -125,7 +139,7 @@ class DiffCache:
         lines = src.source_text.split("\n")
         is_dir = [directive_text(ln, src.fixed_form) is not None for ln in lines]
         norm = "\n".join("!$ad" if d else ln for ln, d in zip(lines, is_dir))
-        key = _digest(__version__, _fparser_version(), src.path, src.fixed_form, norm)
+        key = _digest(tool_digest(), _fparser_version(), src.path, src.fixed_form, norm)
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 200000))    # deep trees (long expressions, many units)
         try:
@@ -180,7 +194,7 @@ class RoutineKeys:
         self.need = need
         self._joint = JOINT
         o = ctx.opts
-        self.base = _digest(__version__, ctx.mode, ctx.head.name, list(ctx.vars), list(ctx.outvars),
+        self.base = _digest(tool_digest(), ctx.mode, ctx.head.name, list(ctx.vars), list(ctx.outvars),
                             o.nocheckpoint, sorted(o.nocheckpoint_routines), sorted(o.externals),
                             sorted(o.forced.items()), code_digest(ctx.prog.files))
         self._files: dict[str, str] = {}
@@ -201,12 +215,15 @@ class RoutineKeys:
         if got is not None:
             return got
         self._fp[id(r)] = "recursive"          # a cycle contributes a constant
-        split = []
+        callees = []
         for site in self.ctx.cg.sites.get(r, []):
-            if site.callee is not None and self.ctx.site_active(site) \
-                    and self.ctx.decision(site).mode != self._joint:
-                split.append(self.fingerprint(site.callee))
-        fp = self._fp[id(r)] = _digest(self._file(r.source), sorted(split))
+            if site.callee is None or not self.ctx.site_active(site):
+                continue
+            if self.ctx.decision(site).mode != self._joint:
+                callees.append(self.fingerprint(site.callee))
+            elif site.callee.source is not None:
+                callees.append(self._file(site.callee.source))   # its derivative arguments' names
+        fp = self._fp[id(r)] = _digest(self._file(r.source), sorted(callees))
         return fp
 
     def key(self, r, version: str) -> str:

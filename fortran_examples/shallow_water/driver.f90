@@ -33,6 +33,8 @@ program driver
   double precision, parameter :: hdir = 1.0d-5
   character(len=6), parameter :: bname(nblk) = (/ 'eta0  ', 'dep   ' /)
   integer :: nx, ny, nsteps, ntot, ncomp, ndir
+  integer :: irep
+  double precision :: t_adjoint1
   integer :: boff(nblk + 1)
   double precision :: bscale(nblk), berr(nblk), bgmax(nblk)
   double precision, allocatable :: x(:), xw(:), xb(:), d(:), gfd(:)
@@ -86,25 +88,35 @@ program driver
 
   ! primal
   call system_clock(count_rate=crate)
-  xw = x
-  call system_clock(c0)
-  call eval(xw, f0)
-  call system_clock(c1)
-  t_primal = dble(c1 - c0)/dble(crate)
+  ! the fastest of FADJ_NREP runs (default 1): the ratio's denominator is the noisy one
+  t_primal = huge(1.0d0)
+  do irep = 1, max(1, ienv('FADJ_NREP', 1, 0))
+    xw = x
+    call system_clock(c0)
+    call eval(xw, f0)
+    call system_clock(c1)
+    t_primal = min(t_primal, dble(c1 - c0)/dble(crate))
+  end do
 
-  ! adjoint: one call, adjoints zeroed, costb = 1
-  xw = x
-  xb = 0.0d0
-  fb = 1.0d0
-  call system_clock(c0)
-  call sw_run_b(xw(boff(1) + 1:boff(2)), xb(boff(1) + 1:boff(2)), xw(boff(2) + 1:boff(3)), &
-                xb(boff(2) + 1:boff(3)), nx, ny, nsteps, fad, fb)
-  call system_clock(c1)
-  t_adjoint = dble(c1 - c0)/dble(crate)
+  ! adjoint: one call, adjoints zeroed, costb = 1; the fastest of FADJ_NREP calls (the first
+  ! one also pays for the operating system's first touch of the tape's memory)
+  t_adjoint = huge(1.0d0)
+  do irep = 1, max(1, ienv('FADJ_NREP', 1, 0))
+    xw = x
+    xb = 0.0d0
+    fb = 1.0d0
+    call system_clock(c0)
+    call sw_run_b(xw(boff(1) + 1:boff(2)), xb(boff(1) + 1:boff(2)), xw(boff(2) + 1:boff(3)), &
+                  xb(boff(2) + 1:boff(3)), nx, ny, nsteps, fad, fb)
+    call system_clock(c1)
+    t_adjoint = min(t_adjoint, dble(c1 - c0)/dble(crate))
+    if (irep == 1) t_adjoint1 = dble(c1 - c0)/dble(crate)
+  end do
 
   primal_ok = abs(fad - f0) <= primal_tol*max(abs(f0), tiny_)
   write(*, '(a, es12.4)') '  time primal  sw_run   (s) = ', t_primal
   write(*, '(a, es12.4)') '  time adjoint sw_run_b (s) = ', t_adjoint
+  write(*, '(a, es12.4)') '  first call of sw_run_b (s) = ', t_adjoint1
   write(*, '(a, f12.3)') '  adjoint/primal time ratio    = ', t_adjoint/max(t_primal, 1.0d-9)
   write(*, '(a, es24.16)') '  primal cost from sw_run   = ', f0
   write(*, '(a, es24.16)') '  primal cost from sw_run_b = ', fad

@@ -243,6 +243,10 @@ class CallMixin:
         for vid in sorted(pushed):
             if is_global_id(vid):
                 ref = self.ref_for_id(vid)
+                parts = [x for x in out if E.base_name(x) is not None and var_id(self.r, E.base_name(x)) == vid]
+                if parts and writes is not None and vid not in writes:
+                    continue      # a COMMON array passed as an argument: the callee writes only through it
+                out = [x for x in out if not any(x is p for p in parts)]    # the whole variable covers them
                 if ref not in out:
                     out.append(ref)
         return out

@@ -28,6 +28,7 @@ from fadj.ad.dscope import DerivScope
 from fadj.ad.plan import JOINT
 from fadj.ad.tbr import run_tbr
 from fadj.analysis.callgraph import CallSite
+from fadj.ad.fresh import fresh_writes
 from fadj.ad.recompute import copy_stmt, recomputable, recomputable_conditions
 from fadj.analysis.cfg import CFG, Node, build_cfg
 from fadj.analysis.effects import is_global_id, map_actuals, ref_names, subscript_names, var_id
@@ -70,6 +71,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         self.recompute_lists: dict[int, list[S.Stmt]] = {}     # statement list -> statements re-run
         self.recomputed: dict[int, frozenset] = {}              # id(statement) -> variable ids it sets
         self.recompute_conds: set[int] = set()                  # IF / SELECT re-evaluated, not pushed
+        self.fresh = fresh_writes(r, r.body)                    # first writes of local work arrays
         self.main = self.sweep_for(r.body)
         self.restored: set[str] = set()    # ids that the backward sweep pops into
         self.called: set[tuple[Routine, str]] = set()
@@ -94,6 +96,8 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             if n.kind == "stmt" and id(n.stmt) in self.recomputed:
                 return frozenset()     # re-run in the backward sweep instead of saved
             d = self.eff.node_effects(r, n)[1]
+            if n.kind == "stmt" and id(n.stmt) in self.fresh:
+                d = d - self.fresh[id(n.stmt)]      # overwrites nothing ever stored (fresh.py)
             site = self.cg.site_of.get(n.stmt) if n.kind == "stmt" else None
             if site is not None and site.callee is not None and self.ctx.site_active(site) \
                     and self.ctx.decision(site).mode != JOINT:

@@ -141,7 +141,7 @@ def plan_study(ex: Example, cfg: dict, env: dict, out: Path, ms: list[Measure]) 
     peaks = [m.peak_bytes for m in ms if m.strategy in ("default (joint)", "--nocheckpoint")]
     lo, hi = min(peaks), max(peaks)
     prof = profile([str(ex.path / s) for s in ex.sources], ex.head, " ".join(ex.vars), " ".join(ex.outvars),
-                   ex.path / ex.driver, out / ex.name / "profile", {**env, "FADJ_NREP": "1"})   # one adjoint call
+                   ex.path / ex.driver, out / ex.name / "profile", {**env, "FADJ_NREP": "2"})   # the 2nd, warm call
     model = Model(prof)
     rows = []
     for frac in fracs:

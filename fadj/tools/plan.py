@@ -11,10 +11,13 @@ executed ``r_s`` times per execution of ``f``), from ``fadj profile``'s measurem
 ``P_s`` is the plain primal call with its snapshot, ``snap_s`` the snapshot bytes; a
 joint call re-runs its callee taped (``F(g) + B(g)``) in the backward sweep.  The
 adjoint time is ``F(head) + B(head)`` and its peak stack ``M(head)``.  The own costs
-are what the split build measured minus its call sites.
+are what the split build measured minus its call sites.  Cheap kernel calls (too many
+to time) are decided per group (``kernels:advect``: the cheap CALL sites running under
+``advect``): with the group split, ``advect``'s own costs are those measured with its
+kernels split.
 
 The best plan minimises ``F + B`` subject to ``M <= budget``.  With at most
-``EXACT_LIMIT`` free call sites every combination is evaluated (exact under the
+``EXACT_LIMIT`` decisions (call sites and kernel groups) every combination is evaluated (exact under the
 model; this is the NP-hard call-tree-reversal problem, small enough here).  Beyond,
 a greedy heuristic starts from all-split and makes joint, one at a time, the site
 that saves the most memory per second of extra time until the plan fits (no
@@ -46,34 +49,57 @@ class Model:
         self.calls: dict[str, int] = {prof.head: 1}
         for s in self.sites:
             self.calls[s.callee] = self.calls.get(s.callee, 0) + s.count
+        self.own_fwd, self.own_bwd, self.own_tape = self._own_costs(prof)
+        # cheap kernel calls, decided group by group (profile.py): own costs with them split
+        self.own_split_kernels = self._own_costs(prof.kernels_split) if prof.kernels_split else None
+        self.groups: dict[str, list[SiteProfile]] = {}      # "kernels:advect" -> its cheap call sites
+        for s in self.sites:
+            if s.group and self.own_split_kernels is not None:
+                self.groups.setdefault("kernels:" + s.group, []).append(s)
+        self.group_of = {r: g for g in self.groups for r in g[len("kernels:"):].split("+")}
+
+    def _own_costs(self, prof: Profile) -> tuple[dict, dict, dict]:
+        """Each routine's own forward/backward time and tape per execution: what the split
+        build measured minus its timed call sites."""
         ovh = prof.overhead_s
-        # own costs of each routine, per execution, from the split build
-        self.own_fwd: dict[str, float] = {}
-        self.own_bwd: dict[str, float] = {}
-        self.own_tape: dict[str, float] = {}
+        by_caller: dict[str, list[SiteProfile]] = {}
+        for s in prof.sites:
+            by_caller.setdefault(s.caller, []).append(s)
+        own_fwd: dict[str, float] = {}
+        own_bwd: dict[str, float] = {}
+        own_tape: dict[str, float] = {}
         for f in self.calls:
             if f == prof.head:
                 fwd, bwd, tape = prof.head_split_fwd_s, prof.head_split_bwd_s, prof.head_split_tape
             else:
-                into = [s for s in self.sites if s.callee == f]
+                into = [s for s in prof.sites if s.callee == f]
                 if all(s.fixed_joint for s in into):
                     continue
                 fwd = sum(s.split_fwd_s for s in into)
                 bwd = sum(s.split_bwd_s for s in into)
                 tape = sum(s.tape_bytes for s in into)
-            for s in self.by_caller.get(f, []):
+            for s in by_caller.get(f, []):
                 if s.fixed_joint:
                     continue          # not timed: its cost is part of f's own
                 fwd -= s.split_fwd_s + s.count * ovh
                 bwd -= s.split_bwd_s + s.count * ovh
                 tape -= s.tape_bytes
             n = max(self.calls[f], 1)
-            self.own_fwd[f] = max(fwd, 0.0) / n
-            self.own_bwd[f] = max(bwd, 0.0) / n
-            self.own_tape[f] = max(tape, 0.0) / n
+            own_fwd[f] = max(fwd, 0.0) / n
+            own_bwd[f] = max(bwd, 0.0) / n
+            own_tape[f] = max(tape, 0.0) / n
+        return own_fwd, own_bwd, own_tape
 
     def free_sites(self) -> list[SiteProfile]:
         return [s for s in self.sites if not s.fixed_joint and s.count > 0]
+
+    def free_groups(self) -> list[str]:
+        """The kernel groups the plan may split (``kernels:<routine>``)."""
+        return sorted(self.groups)
+
+    def decisions(self) -> list[str]:
+        """Everything a plan decides: timed call sites, then kernel groups."""
+        return [s.key for s in self.free_sites()] + self.free_groups()
 
     def predict(self, split: set[str]) -> Prediction:
         """Adjoint time and peak stack when the sites whose keys are in ``split`` are split."""
@@ -84,9 +110,11 @@ class Model:
                 return memo[f]
             memo[f] = (0.0, 0.0, 0.0, 0.0)           # recursion guard
             n = max(self.calls.get(f, 1), 1)
-            F = self.own_fwd.get(f, 0.0)
-            Bw = self.own_bwd.get(f, 0.0)
-            T = self.own_tape.get(f, 0.0)
+            own = self.own_split_kernels if self.group_of.get(f) in split else \
+                (self.own_fwd, self.own_bwd, self.own_tape)
+            F = own[0].get(f, 0.0)
+            Bw = own[1].get(f, 0.0)
+            T = own[2].get(f, 0.0)
             child_peak = 0.0
             for s in self.by_caller.get(f, []):
                 r = s.count / n
@@ -123,8 +151,7 @@ class Plan:
 
 
 def best_plan(model: Model, budget: float) -> Plan | None:
-    free = model.free_sites()
-    keys = [s.key for s in free]
+    keys = model.decisions()
     if len(keys) <= EXACT_LIMIT:
         best = None
         for bits in itertools.product((False, True), repeat=len(keys)):
@@ -166,9 +193,8 @@ def parse_size(text: str) -> float:
 
 
 def report(model: Model, plan: Plan | None, budget: float) -> str:
-    free = model.free_sites()
     default = model.predict(frozenset())
-    nock = model.predict(frozenset(s.key for s in free))
+    nock = model.predict(frozenset(model.decisions()))
     lines = [f"memory budget {fmt_bytes(budget)}", "",
              f"{'strategy':26s} {'predicted adjoint s':>20s} {'predicted peak':>15s}",
              f"{'default (all joint)':26s} {default.time_s:20.4f} {fmt_bytes(default.peak_bytes):>15s}"
@@ -182,7 +208,11 @@ def report(model: Model, plan: Plan | None, budget: float) -> str:
                  f"{fmt_bytes(plan.prediction.peak_bytes):>15s}")
     lines += ["", f"{'call site':44s} mode"]
     for s in model.sites:
-        mode = "joint (fixed)" if s.fixed_joint else ("split" if s.key in plan.split else "joint")
+        g = f"kernels:{s.group}"
+        if g in model.groups:
+            mode = ("split" if g in plan.split else "as is") + f" (kernels under {s.group})"
+        else:
+            mode = "joint (fixed)" if s.fixed_joint else ("split" if s.key in plan.split else "joint")
         lines.append(f"{s.key[:44]:44s} {mode}")
     return "\n".join(lines)
 
@@ -196,8 +226,7 @@ def plot(model: Model, plan: Plan | None, budget: float, path: str) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    free = model.free_sites()
-    keys = [s.key for s in free]
+    keys = model.decisions()
     pts = []
     if len(keys) <= 12:
         for bits in itertools.product((False, True), repeat=len(keys)):

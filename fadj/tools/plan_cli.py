@@ -125,16 +125,19 @@ def run(args) -> int:
 
 
 def apply_plan(model, plan, sources: list[str], echo=print) -> None:
-    """Write ``$AD CHECKPOINT`` / ``$AD NOCHECKPOINT`` before every timed call site."""
+    """Write ``$AD CHECKPOINT`` / ``$AD NOCHECKPOINT`` before every timed call site, and
+    ``$AD NOCHECKPOINT`` before the kernel calls of every group the plan splits."""
     from fadj.tools.directive_edit import apply, plan_set
     files = {Path(s).name: s for s in _files(sources)}
     edits = []
-    for s in model.free_sites():
+    chosen = [(s, "nocheckpoint" if s.key in plan.split else "checkpoint") for s in model.free_sites()]
+    chosen += [(s, "nocheckpoint") for g in model.free_groups() if g in plan.split for s in model.groups[g]]
+    for s, action in chosen:
         path = files.get(s.file)
         if path is None:
             raise FadjError(Loc(s.file), "cannot find this source among the given ones")
-        edits.append((path, s.line, "nocheckpoint" if s.key in plan.split else "checkpoint"))
-    for path, line, action in sorted(edits, key=lambda e: (e[0], -e[1])):
+        edits.append((path, s.line, action))
+    for path, line, action in sorted(set(edits), key=lambda e: (e[0], -e[1])):
         apply([plan_set(f"{path}:{line}", action, others=_files(sources))], dry_run=False, echo=echo)
 
 

@@ -5,8 +5,9 @@ each site runs.  Sites that run often (cheap kernels called per cell) are not ti
 a clock read would cost more than they do, and distort what is measured; they keep
 their current mode (directives, options) in every build and the planner leaves them
 alone.  The other sites are timed, in two builds: every one of them checkpointed
-(joint), then every one split.  One run of a driver per build gives, for each timed
-site, its number of executions and
+(joint), then every one split.  One run of a driver per build gives (for its last call
+of the adjoint, when it makes several: a warm one), for each timed site, its number of
+executions and
 
 * joint build: the time of its forward-sweep part (snapshot + plain primal call) and
   the snapshot bytes it leaves on the stack,
@@ -15,8 +16,16 @@ site, its number of executions and
 
 plus the head's two sweeps.  From these, each routine's *own* forward/backward time
 and tape (what is not in its call sites) follow by subtraction (the measured cost of
-the timers themselves is subtracted too).  ``profile.json`` holds all of it; the
-planner (``plan.py``) predicts any mix of modes from it.
+the timers themselves is subtracted too).
+
+The cheap CALL sites are what makes split mode pay (a joint kernel call re-runs its
+kernel at every level above it), so they are not left out of the choice: they are
+grouped by the timed routine they run under (its *group*), and when there are any, the
+two timed builds are made again with all of them split.  That second pair gives each
+routine's own costs with its kernels split, and the planner decides, group by group,
+whether a routine's kernels are split (``$AD NOCHECKPOINT`` on each of their calls) or
+left as they are.  ``profile.json`` holds all of it; the planner (``plan.py``) predicts
+any mix of modes from it.
 """
 from __future__ import annotations
 
@@ -48,6 +57,7 @@ class SiteProfile:
     split_fwd_s: float = 0.0
     split_bwd_s: float = 0.0
     tape_bytes: int = 0
+    group: str = ""            # a cheap CALL site: the timed routine(s) it runs under ("a+b")
 
 
 @dataclass
@@ -64,15 +74,21 @@ class Profile:
     split_peak: int = 0
     joint_primal_s: float = 0.0
     overhead_s: float = 0.0
+    kernels_split: "Profile | None" = None    # the same measured with every cheap CALL site split
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
 
     @staticmethod
     def from_json(text: str) -> "Profile":
-        d = json.loads(text)
+        return Profile.from_dict(json.loads(text))
+
+    @staticmethod
+    def from_dict(d: dict) -> "Profile":
+        d = dict(d)
         sites = [SiteProfile(**s) for s in d.pop("sites")]
-        return Profile(sites=sites, **d)
+        k = d.pop("kernels_split", None)
+        return Profile(sites=sites, kernels_split=Profile.from_dict(k) if k else None, **d)
 
 
 #: a site running more often than this is not timed (its mode stays as the user has it)
@@ -126,7 +142,6 @@ def build_and_run(sources, head, vars_, outvars, opts, outdir: Path, driver: Pat
 
 def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict | None = None,
             base: CheckpointOptions | None = None, source=None) -> Profile:
-    from dataclasses import replace
     outdir = Path(outdir).resolve()
     base = base or CheckpointOptions()
     env = env or {}
@@ -139,9 +154,27 @@ def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict
              or cctx.decision(site).why in ("external", "elemental", "recursive")}
     timed = {k for k, c in counts.items() if c <= TIMED_MAX_COUNT and k not in fixed}
     # 2. the timed sites all joint, then all split; the others as the user has them
+    cheap = {k for k, c in counts.items() if c > TIMED_MAX_COUNT and k not in fixed}
+    prof = _measure_modes(sources, head, vars_, outvars, base, outdir, driver, env, source, counts, timed, {})
+    if cheap:
+        # 3. the same with every cheap CALL site split: each routine's own costs with its kernels split
+        prof.kernels_split = _measure_modes(sources, head, vars_, outvars, base, outdir / "kernels_split", driver,
+                                            env, source, counts, timed, {k: "split" for k in cheap})
+        groups = kernel_groups(prof.sites, head, cheap)
+        for sp in prof.sites:
+            if sp.key in cheap:
+                sp.group = groups.get(sp.caller, "")
+    (outdir / "profile.json").write_text(prof.to_json())
+    return prof
+
+
+def _measure_modes(sources, head, vars_, outvars, base, outdir: Path, driver, env, source, counts, timed,
+                   extra: dict) -> Profile:
+    """The timed sites all joint, then all split (the others as the user has them, or as ``extra`` says)."""
+    from dataclasses import replace
     runs = {}
     for mode in ("joint", "split"):
-        opts = replace(base, forced={**base.forced, **{k: mode for k in timed}})
+        opts = replace(base, forced={**base.forced, **extra, **{k: mode for k in timed}})
         runs[mode] = build_and_run(sources, head, vars_, outvars, opts, outdir / mode, driver, env, source,
                                    timed=timed)
     jctx, jrows, ovh1, jpeak, jprimal = runs["joint"]
@@ -171,8 +204,46 @@ def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict
         else:
             prof.head_split_fwd_s, prof.head_split_bwd_s, prof.head_split_tape = h1[1], h2[1], h1[2]
     prof.sites = sorted(sites.values(), key=lambda s: (s.fixed_joint, -(s.split_fwd_s + s.split_bwd_s + s.joint_fwd_s)))
-    (outdir / "profile.json").write_text(prof.to_json())
     return prof
+
+
+def kernel_groups(sites: list[SiteProfile], head: str, cheap: set[str]) -> dict[str, str]:
+    """Routine -> the group of the cheap sites it calls: the timed routines it runs under
+    (the head, or callees of timed sites), merged when one cheap routine runs under several."""
+    timed_routines = {head} | {s.callee for s in sites if not s.fixed_joint}
+    callers: dict[str, set[str]] = {}
+    for s in sites:
+        callers.setdefault(s.callee, set()).add(s.caller)
+
+    def owners(f: str, seen: frozenset = frozenset()) -> set[str]:
+        if f in timed_routines:
+            return {f}
+        if f in seen:
+            return set()
+        out: set[str] = set()
+        for c in callers.get(f, ()):
+            out |= owners(c, seen | {f})
+        return out
+
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    cheap_callers = {s.caller for s in sites if s.key in cheap}
+    own = {f: owners(f) for f in cheap_callers}
+    for os_ in own.values():
+        first, *rest = sorted(os_) or [""]
+        for o in rest:
+            parent[find(o)] = find(first)
+    members: dict[str, set[str]] = {}
+    for os_ in own.values():
+        for o in os_:
+            members.setdefault(find(o), set()).add(o)
+    name = {root: "+".join(sorted(ms)) for root, ms in members.items()}
+    return {f: name[find(sorted(os_)[0])] for f, os_ in own.items() if os_}
 
 
 def fmt_bytes(n: float) -> str:

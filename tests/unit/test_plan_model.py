@@ -70,3 +70,55 @@ def test_many_sites_use_the_greedy_search():
 def test_parse_size():
     assert parse_size("512") == 512 and parse_size("2K") == 2048 and parse_size("1.5MiB") == 1.5 * 2**20
     assert parse_size("3G") == 3 * 2**30
+
+
+def profile_with_kernels() -> Profile:
+    """head -> step (x10) -> phys (x1 per step) -> kernel (x1000 per phys, too cheap to time).
+    With the kernels split, phys's own forward is faster (no kernel re-runs) and its tape bigger."""
+    def sites(phys_fwd, phys_bwd, phys_tape, step_fwd, step_bwd, step_tape):
+        step = SiteProfile("m.f90:10:step", "m.f90", 10, "head", "step", count=10,
+                           joint_fwd_s=1.0, snapshot_bytes=10 * 100,
+                           split_fwd_s=step_fwd, split_bwd_s=step_bwd, tape_bytes=step_tape)
+        phys = SiteProfile("m.f90:20:phys", "m.f90", 20, "step", "phys", count=10,
+                           joint_fwd_s=0.5, snapshot_bytes=10 * 50,
+                           split_fwd_s=phys_fwd, split_bwd_s=phys_bwd, tape_bytes=phys_tape)
+        kern = SiteProfile("k.f90:5:kernel", "k.f90", 5, "phys", "kernel", count=10000, fixed_joint=True,
+                           group="phys")
+        return [step, phys, kern]
+    base = Profile(head="head", sites=sites(1.0, 3.0, 6000, 2.0, 4.0, 10000), head_split_fwd_s=2.2,
+                   head_split_bwd_s=4.1, head_split_tape=10040)
+    fast = Profile(head="head", sites=sites(0.6, 1.0, 9000, 1.6, 2.0, 13000), head_split_fwd_s=1.8,
+                   head_split_bwd_s=2.1, head_split_tape=13040)
+    base.kernels_split = fast
+    return base
+
+
+def test_kernel_groups_are_decisions_with_their_own_costs():
+    m = Model(profile_with_kernels())
+    assert m.decisions() == ["m.f90:10:step", "m.f90:20:phys", "kernels:phys"]
+    assert abs(m.own_split_kernels[0]["phys"] - 0.06) < 1e-12 and abs(m.own_fwd["phys"] - 0.1) < 1e-12
+    every = frozenset(m.decisions())
+    p = m.predict(every)                      # everything split: the kernels-split build's measurement
+    assert abs(p.time_s - (1.8 + 2.1)) < 1e-9 and p.peak_bytes == 13040
+    q = m.predict(every - {"kernels:phys"})   # kernels as they are: the first build's
+    assert abs(q.time_s - (2.2 + 4.1)) < 1e-9 and q.peak_bytes == 10040
+    plan = best_plan(m, 13040)
+    assert "kernels:phys" in plan.split
+
+
+def test_kernel_groups_follow_the_timed_routine_they_run_under():
+    from fadj.tools.profile import kernel_groups
+    S = SiteProfile
+    sites = [S("a:1:step", "a", 1, "head", "step", count=10),
+             S("a:2:adv", "a", 2, "step", "adv", count=10), S("a:3:dif", "a", 3, "step", "dif", count=10),
+             S("b:1:flux", "b", 1, "adv", "flux", count=9000, fixed_joint=True),
+             S("b:2:slope", "b", 2, "flux", "slope", count=9000, fixed_joint=True),
+             S("b:3:lap", "b", 3, "dif", "lap", count=9000, fixed_joint=True),
+             S("b:4:slope", "b", 4, "lap", "slope", count=9000, fixed_joint=True),
+             S("b:5:misfit", "b", 5, "head", "misfit", count=9000, fixed_joint=True),
+             S("b:6:tiny", "b", 6, "slope", "tiny", count=9000, fixed_joint=True)]
+    g = kernel_groups(sites, "head", {"b:1:flux", "b:2:slope", "b:3:lap", "b:5:misfit"})
+    assert g == {"adv": "adv", "flux": "adv", "dif": "dif", "head": "head"}
+    # slope's own kernel call runs under adv (via flux) and dif (via lap) alike: one decision for both
+    g = kernel_groups(sites, "head", {"b:1:flux", "b:2:slope", "b:3:lap", "b:4:slope", "b:5:misfit", "b:6:tiny"})
+    assert g["adv"] == g["dif"] == g["slope"] == g["lap"] == "adv+dif" and g["head"] == "head"

@@ -42,7 +42,8 @@ class RoutineMixin:
             save, restore = self.preserve_outputs() if is_head else ([], [])
             if is_head and self.ctx.profile:
                 self.ds.uses.append(Use("fadj_profile"))
-                fwd = [_call("fadj_prof_begin", E.IntLit("1"))] + fwd + [_call("fadj_prof_end", E.IntLit("1"))]
+                fwd = [_call("fadj_prof_reset"), _call("fadj_prof_begin", E.IntLit("1"))] + fwd \
+                    + [_call("fadj_prof_end", E.IntLit("1"))]
                 bwd = [_call("fadj_prof_begin", E.IntLit("2"))] + bwd + [_call("fadj_prof_end", E.IntLit("2"))]
             body = fwd + save + zero + bwd + restore
             if is_head:

@@ -4,8 +4,9 @@ A user tuning checkpoint directives re-runs ``fadj differentiate`` many times on
 sources.  Two things are kept in ``OUTDIR/.fadj-cache`` between runs:
 
 * **parse trees**: fparser's tree of each file, keyed by the text fparser reads (after the
-  preprocessor), fparser's version and fadj's own code.  Parsing is most of a run's time, and an
-  unchanged file parses to the same tree, so it is unpickled instead.
+  preprocessor, without the ``$AD`` lines, which are put back afterwards), fparser's version
+  and fadj's own code.  Parsing is most of a run's time, and code that did not change parses
+  to the same tree, so it is unpickled instead.
 * **derivative routines**: the text of each generated routine (``foo_b``, ``foo_fwd``,
   ``foo_bwd``) together with what generating it added to the shared tables (active module
   variables, derivative types, COMMON blocks, notes).  Its key is everything that text can
@@ -130,36 +131,21 @@ class DiffCache:
 
     # -- parse trees -----------------------------------------------------------------
     def parse(self, src, parse_fn):
-        """fparser's tree of ``src``: unpickled when this text was parsed before.
-
-        The key reads each ``$AD`` line as its sentinel only, so that changing a directive
-        in place (CHECKPOINT to NOCHECKPOINT, other BINOMIAL-CKP numbers) needs no parse:
-        the tree's comment nodes for those lines get the current text."""
-        from fadj.frontend.directives import directive_text
-        lines = src.source_text.split("\n")
-        is_dir = [directive_text(ln, src.fixed_form) is not None for ln in lines]
-        norm = "\n".join("!$ad" if d else ln for ln, d in zip(lines, is_dir))
-        key = _digest(tool_digest(), _fparser_version(), src.path, src.fixed_form, norm)
+        """``parse_fn(src)`` -- a (tree, statement nodes) pair for ``src``, whose text has no
+        ``$AD`` lines (``fadj.frontend.directive_tree``) -- unpickled when this code was
+        parsed before: a directive edit, of any kind, needs no parse."""
+        key = _digest(tool_digest(), _fparser_version(), src.path, src.fixed_form, src.source_text)
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 200000))    # deep trees (long expressions, many units)
         try:
             entry = self._load("parse", key)
             if entry is not None:
-                tree, comments = entry
-                for c in comments:
-                    line = c.item.span[0]
-                    c.items[0] = c.item.comment = lines[line - 1].strip()
                 self.hits += 1
-                return tree
+                return entry
             self.misses += 1
-            tree = parse_fn(src)
-            from fparser.two import Fortran2003 as F
-            from fparser.two.utils import walk
-            comments = [c for c in walk(tree, F.Comment)
-                        if getattr(c, "item", None) is not None and c.item.span[0] == c.item.span[1]
-                        and 0 < c.item.span[0] <= len(lines) and is_dir[c.item.span[0] - 1]]
-            self._store("parse", key, (tree, comments))
-            return tree
+            entry = parse_fn(src)
+            self._store("parse", key, entry)
+            return entry
         finally:
             sys.setrecursionlimit(limit)
 

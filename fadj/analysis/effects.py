@@ -98,7 +98,7 @@ class Effects:
     cg: CallGraph
     summaries: dict[Routine, Summary] = field(default_factory=dict)
     cfgs: dict[Routine, CFG] = field(default_factory=dict)
-    _stmt_cache: dict = field(default_factory=dict)
+    _stmt_cache: dict = field(default_factory=dict)     # (routine, statement, node kind, index) -> effects
 
     def summary(self, r: Routine | None) -> Summary:
         if r is None:
@@ -152,7 +152,19 @@ class Effects:
 
     # -- nodes -----------------------------------------------------------------
     def node_effects(self, r: Routine, n: Node) -> tuple[frozenset, frozenset, frozenset]:
-        """(uses, defs, kills) of a CFG node."""
+        """(uses, defs, kills) of a CFG node.  Nodes whose effects cannot change (no call: they do
+        not depend on callee summaries) are computed once per statement."""
+        st = n.stmt
+        key = (id(r), id(st), n.kind, n.index)
+        hit = self._stmt_cache.get(key)
+        if hit is not None and hit[0] is st:
+            return hit[1]
+        out = self._node_effects(r, n)
+        if n.kind not in ("opaque", "stmt") or (not isinstance(st, S.Where) and self.cg.site_of.get(st) is None):
+            self._stmt_cache[key] = (st, out)      # the statement is kept: its id cannot be reused
+        return out
+
+    def _node_effects(self, r: Routine, n: Node) -> tuple[frozenset, frozenset, frozenset]:
         st = n.stmt
         k = n.kind
         if k in ("entry", "exit", "do_exit", "do_test"):

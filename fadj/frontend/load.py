@@ -10,6 +10,7 @@ from __future__ import annotations
 from fparser.two import Fortran2003 as F
 
 from fadj.errors import DirectiveError, FadjError, Loc, NameErr, UnsupportedError
+from fadj.frontend.directive_tree import restore, statement_nodes, strip
 from fadj.frontend.directives import scan_directives
 from fadj.frontend.discover import expand_sources
 from fadj.frontend.lower_decls import DeclLowerer
@@ -56,7 +57,7 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
         prog.files.append(src)
         for d in scan_directives(src.source_text, src.path, src.fixed_form, src.loc).values():
             directive_lines.setdefault(d.loc.file, {})[d.loc.line] = d
-        tree = cache.parse(src, parse_source) if cache is not None else parse_source(src)
+        tree = _parse_tree(src, cache)
         for node in tree.content:
             if isinstance(node, F.Module):
                 name = str(_first_stmt(node).items[1]).lower()
@@ -84,6 +85,22 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
             pass
     _check_directives_consumed(prog, directive_lines, loader.consumed)
     return prog
+
+
+def _parse_tree(src: SourceFile, cache):
+    """fparser's tree of ``src``, parsed without its ``$AD`` lines and given them back
+    (``directive_tree``): from ``cache`` when it has seen this code."""
+    from dataclasses import replace
+    st = strip(src.source_text, src.fixed_form)
+    psrc = replace(src, parse_text=st.text, origins=tuple((lc.file, lc.line) for lc in map(src.loc, st.lines)))
+
+    def fresh(s):
+        tree = parse_source(s)
+        return tree, statement_nodes(tree)
+
+    tree, nodes = cache.parse(psrc, fresh) if cache is not None else fresh(psrc)
+    restore(nodes, st)
+    return tree
 
 
 def _first_stmt(node):

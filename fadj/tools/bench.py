@@ -11,7 +11,10 @@ so their ratio is measured in one run; the runtime reports peak stack bytes.
 Writes ``BENCHMARKS.md`` (tables, machine) and ``BENCHMARKS.svg`` (memory against time) and prints
 the tables.
 
-    python -m fadj.tools.bench [--quick] [--examples a,b] [--out bench_out]
+    python -m fadj.tools.bench [--quick] [--examples a,b] [--out bench_out] [--no-tool]
+
+Then the tool's own speed (``bench_tool.py``): differentiate time against parse time,
+and the re-run after a directive edit.
 """
 from __future__ import annotations
 
@@ -264,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="use each example's quick sizes (for a smoke test)")
     ap.add_argument("--out", default="bench_out")
     ap.add_argument("--report", default=str(ROOT / "BENCHMARKS.md"))
+    ap.add_argument("--no-tool", action="store_true", help="skip the tool's own speed (bench_tool.py)")
     args = ap.parse_args(argv)
     out = Path(args.out).resolve()
     wanted = {n for n in args.examples.split(",") if n}
@@ -314,6 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     if plot(results, svg):
         report += ["Adjoint time against peak memory, every strategy above:", "",
                    f"![adjoint time against peak memory]({svg.name})", ""]
+    if not args.no_tool:
+        from fadj.tools import bench_tool
+        speed = bench_tool.measure(out / "tool")
+        report += bench_tool.section(speed)
+        print("\n".join(bench_tool.section(speed)), flush=True)
     Path(args.report).write_text("\n".join(report))
     print(f"wrote {args.report}")
     return 0 if all(m.passed for ms in results.values() for m in ms) else 1

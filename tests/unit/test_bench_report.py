@@ -37,8 +37,20 @@ def test_plot_is_an_svg_with_a_point_per_strategy(tmp_path):
 def test_quick_bench_writes_the_report(tmp_path, gfortran):
     from fadj.tools.bench import main
     report = tmp_path / "B.md"
-    rc = main(["--quick", "--examples", "burgers1d", "--out", str(tmp_path / "out"), "--report", str(report)])
+    rc = main(["--quick", "--examples", "burgers1d", "--out", str(tmp_path / "out"), "--report", str(report),
+               "--no-tool"])
     assert rc == 0
     text = report.read_text()
     assert "## burgers1d" in text and "| --nocheckpoint |" in text and "PASS" in text
     assert (tmp_path / "BENCHMARKS.svg").is_file()
+
+
+def test_synthetic_sources_differentiate(tmp_path):
+    from fadj.api import differentiate
+    from fadj.tools.bench_tool import synthetic_head, synthetic_module
+    (tmp_path / "m0.f90").write_text(synthetic_module(0, routines=2, blocks=1))
+    (tmp_path / "m1.f90").write_text(synthetic_module(1, routines=2, blocks=1))
+    (tmp_path / "head.f90").write_text(synthetic_head("r1_1"))
+    res = differentiate([str(tmp_path / n) for n in ("m0.f90", "m1.f90", "head.f90")], "head", "u v", "f",
+                        outdir=tmp_path / "out", cache=False)
+    assert "subroutine r0_0_b" in res.files["m0_b.f90"] and "subroutine head_b" in res.files["head_b.f90"]

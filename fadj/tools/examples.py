@@ -117,6 +117,7 @@ def run_driver(exe: Path, env: dict | None = None, timeout: float = 600) -> RunR
     e = dict(os.environ)
     if env:
         e.update(env)
+    exe = Path(exe).resolve()      # it runs in its own folder (spill files of the stack land there)
     p = subprocess.run([str(exe)], capture_output=True, text=True, env=e, timeout=timeout, cwd=exe.parent)
     out = p.stdout + p.stderr
     m = None

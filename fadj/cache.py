@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 
 from fadj import __version__
+from fadj.ad.plan import JOINT
 
 _DIRECTIVE_LINE = re.compile(r"^(?:[ \t]*!|[cC*])\$ad\b[^\n]*(?:\n|$)", re.IGNORECASE | re.MULTILINE)
 
@@ -78,6 +79,7 @@ def tool_digest() -> str:
     return h.hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=1)
 def _fparser_version() -> str:
     try:
         from importlib.metadata import version
@@ -175,10 +177,8 @@ class RoutineKeys:
     """Cache keys of the derivative routines of one request (see the module docstring)."""
 
     def __init__(self, ctx, need: dict):
-        from fadj.ad.plan import JOINT
         self.ctx = ctx
         self.need = need
-        self._joint = JOINT
         o = ctx.opts
         self.base = _digest(tool_digest(), ctx.mode, ctx.head.name, list(ctx.vars), list(ctx.outvars),
                             o.nocheckpoint, sorted(o.nocheckpoint_routines), sorted(o.externals),
@@ -187,7 +187,7 @@ class RoutineKeys:
         self._fp: dict[int, str] = {}
 
     def cacheable(self, r) -> bool:
-        return r.host is None and not r.internals and getattr(r, "source", None) is not None
+        return r.host is None and not r.internals and r.source is not None
 
     def _file(self, f) -> str:
         d = self._files.get(f.path)
@@ -205,7 +205,7 @@ class RoutineKeys:
         for site in self.ctx.cg.sites.get(r, []):
             if site.callee is None or not self.ctx.site_active(site):
                 continue
-            if self.ctx.decision(site).mode != self._joint:
+            if self.ctx.decision(site).mode != JOINT:
                 callees.append(self.fingerprint(site.callee))
             elif site.callee.source is not None:
                 callees.append(self._file(site.callee.source))   # its derivative arguments' names

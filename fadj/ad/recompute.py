@@ -43,6 +43,7 @@ class Recompute:
     marked: dict[int, frozenset] = field(default_factory=dict)       # id(statement) -> variable ids it sets
     sets: dict[int, frozenset] = field(default_factory=dict)         # id(re-run copy) -> variable ids it sets
     inputs: dict[int, frozenset] = field(default_factory=dict)       # id(re-run copy) -> names it reads
+    conditions: set[int] = field(default_factory=set)                # id(IF/SELECT) re-evaluated, not pushed
 
 
 def recomputable(r, eff, body: list[S.Stmt], is_global, pure=None, pure_call=None) -> Recompute:
@@ -56,11 +57,16 @@ def recomputable(r, eff, body: list[S.Stmt], is_global, pure=None, pure_call=Non
     chains: dict[int, list] = {}
     parent_if: dict[int, tuple[S.If, list, list]] = {}     # id(branch) -> (IF, its list, its chain)
     reads: dict[str, list[list[tuple[list, int]]]] = {}   # name -> chains of (list, index) to each read
-    conds = recomputable_conditions(r, eff, body)
+    out = Recompute(conditions=recomputable_conditions(r, eff, body))
+    if _jumps_back(body):
+        return out            # a GOTO loop: "earlier in the list" no longer means "this iteration"
+    conds = out.conditions
     call_outs: dict[int, list[str]] = {}                 # id(CALL) -> the scalars it sets
+    position: dict[int, int] = {}                        # id(statement) -> its rank in source order
 
     def visit(stmts: list[S.Stmt], loops: list[str], chain: list):
         for i, st in enumerate(stmts):
+            position[id(st)] = len(position)
             here = chain + [(stmts, i)]
             outs = pure_call(st) if isinstance(st, S.CallStmt) and pure_call is not None else []
             for name in _reads(st) - set(outs):
@@ -88,14 +94,11 @@ def recomputable(r, eff, body: list[S.Stmt], is_global, pure=None, pure_call=Non
                     visit(b, loops, here)
 
     visit(body, [], [])
-    out = Recompute()
-    if _jumps_back(body):
-        return out            # a GOTO loop: "earlier in the list" no longer means "this iteration"
     ok_names: dict[int, set[str]] = {}
     done: dict[str, list] = {}         # recomputed variable -> where its assignments are
     units: dict[int, S.If] = {}        # id(IF) -> its re-run copy (holding the chosen assignments)
     # in source order, so that a recomputed value may use one recomputed before it
-    order = sorted(assigns.items(), key=lambda va: _pos(body, va[1][0][0]))
+    order = sorted(assigns.items(), key=lambda va: position[id(va[1][0][0])])
     for v, alist in order:
         sym = r.scope.local(v)
         if sym is None or sym.dims or sym.is_arg or sym.parameter or sym.save or sym.common is not None \
@@ -135,13 +138,13 @@ def recomputable(r, eff, body: list[S.Stmt], is_global, pure=None, pure_call=Non
             if copy is None:
                 copy = units[id(ifst)] = S.If([(c, []) for c, _ in ifst.branches], [], loc=ifst.loc)
                 out.rerun.setdefault(id(lst), []).append(copy)
-            conds = set().union(*(ref_names(c) for c, _ in ifst.branches))
+            cond_names = set().union(*(ref_names(c) for c, _ in ifst.branches))
             for st, blist, _ in alist:
                 k = next(j for j, b in enumerate(ifst.bodies()) if b is blist)
                 c = copy_stmt(st)
                 copy.bodies()[k].append(c)
                 out.sets[id(c)] = frozenset({vid})
-                out.inputs[id(c)] = frozenset(ref_names(st.rhs) | conds)
+                out.inputs[id(c)] = frozenset(ref_names(st.rhs) | cond_names)
                 out.marked[id(st)] = out.marked.get(id(st), frozenset()) | {vid}
             ok_names.setdefault(id(lst), set()).add(v)
         else:
@@ -242,13 +245,6 @@ def _inputs_ok(r, st, lst, loops, written, ok_names, chain, done, call_outs) -> 
         if var_id(r, name) in written:
             return False
     return True
-
-
-def _pos(body, st) -> int:
-    for k, x in enumerate(S.walk_stmts(body)):
-        if x is st:
-            return k
-    return 0
 
 
 #: cost of re-evaluating one operation, in "additions"; pushing and popping a value costs

@@ -79,8 +79,8 @@ class CallMixin:
         if not self.ctx.profile:
             return fwd, bwd
         from fadj.ad.plan import site_key
-        k = E.IntLit(str(self.ctx.profile_id(site)))
-        k2 = E.IntLit(str(self.ctx.profile_id(site) + 1))
+        pid = self.ctx.profile_id(site)
+        k, k2 = E.IntLit(str(pid)), E.IntLit(str(pid + 1))
         self.ds.uses.append(Use("fadj_profile"))
         if self.ctx.profile == "count":
             return [_call("fadj_prof_count", k)] + fwd, bwd

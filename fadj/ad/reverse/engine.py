@@ -29,7 +29,7 @@ from fadj.ad.plan import JOINT
 from fadj.ad.tbr import run_tbr
 from fadj.analysis.callgraph import CallSite
 from fadj.ad.fresh import fresh_writes
-from fadj.ad.recompute import copy_stmt, recomputable, recomputable_conditions
+from fadj.ad.recompute import copy_stmt, recomputable
 from fadj.analysis.cfg import CFG, Node, build_cfg
 from fadj.analysis.effects import is_global_id, map_actuals, ref_names, subscript_names, var_id
 from fadj.errors import UnsupportedError
@@ -88,7 +88,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             rec = recomputable(r, self.eff, body, is_global_id, self._pure_function, self._pure_call)
             self.recompute_lists.update(rec.rerun)
             self.recomputed.update(rec.marked)
-            self.recompute_conds |= recomputable_conditions(r, self.eff, body)
+            self.recompute_conds |= rec.conditions
 
         def defs(n: Node) -> frozenset:
             if isinstance(n.stmt, S.Allocate) and not n.stmt.deallocate and n.kind == "stmt":
@@ -98,9 +98,8 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             d = self.eff.node_effects(r, n)[1]
             if n.kind == "stmt" and id(n.stmt) in self.fresh:
                 d = d - self.fresh[id(n.stmt)]      # overwrites nothing ever stored (fresh.py)
-            site = self.cg.site_of.get(n.stmt) if n.kind == "stmt" else None
-            if site is not None and site.callee is not None and self.ctx.site_active(site) \
-                    and self.ctx.decision(site).mode != JOINT:
+            site = self._split_site(n)
+            if site is not None:
                 d = d - self.callee_restores(site)     # the callee's _bwd puts them back itself
             return frozenset(v for v in d if self._restorable(v))
 
@@ -163,11 +162,16 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         callee = resolve(self.ctx.prog, self.r, name)
         if callee is None or not callee.is_function or callee in (self.r,):
             return False
-        summ = self.eff.summary(callee)
-        if summ.writes or "recursive" in callee.prefix:
+        if self.eff.summary(callee).writes or "recursive" in callee.prefix:
             return False
+        return self._short_straight(callee, 6, ())
+
+    def _short_straight(self, callee: Routine, most: int, also: tuple) -> bool:
+        """At most ``most`` statements, no loop, CALL, I/O or other call (nor any ``also`` kind):
+        cheap and harmless to run again in the backward sweep."""
         stmts = list(S.walk_stmts(callee.body))
-        return len(stmts) <= 6 and not any(isinstance(x, (S.Do, S.DoWhile, S.CallStmt, S.Raw)) for x in stmts) \
+        return len(stmts) <= most and not any(isinstance(x, (S.Do, S.DoWhile, S.CallStmt, S.Raw) + also)
+                                              for x in stmts) \
             and not any(self.cg.site_of.get(x) is not None for x in stmts)
 
     def _pure_call(self, st: S.CallStmt) -> list[str]:
@@ -182,9 +186,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         summ = self.eff.summary(callee)
         if {w for w in summ.writes if is_global_id(w)}:
             return []
-        stmts = list(S.walk_stmts(callee.body))
-        if len(stmts) > 4 or any(isinstance(x, (S.Do, S.DoWhile, S.CallStmt, S.Raw, S.If)) for x in stmts) \
-                or any(self.cg.site_of.get(x) is not None for x in stmts):
+        if not self._short_straight(callee, 4, (S.If,)):
             return []
         outs = []
         for f, a in map_actuals(site).items():
@@ -212,11 +214,8 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
             if not d:
                 continue
             pushed = self.main.push.get(n, frozenset())
-            site = self.cg.site_of.get(n.stmt) if n.kind == "stmt" else None
-            by_callee = frozenset()
-            if site is not None and site.callee is not None and self.ctx.site_active(site) \
-                    and self.ctx.decision(site).mode != JOINT:
-                by_callee = self.callee_restores(site)
+            site = self._split_site(n)
+            by_callee = self.callee_restores(site) if site is not None else frozenset()
             for v in d:
                 if not (is_global_id(v) or v in r.args):
                     continue
@@ -225,20 +224,26 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         self._restores = frozenset(v for v, g in ok.items() if g)
         return self._restores
 
+    def _split_site(self, n: Node) -> CallSite | None:
+        """The call site of node ``n`` when it is an active call to a routine in split mode."""
+        site = self.cg.site_of.get(n.stmt) if n.kind == "stmt" else None
+        if site is not None and site.callee is not None and self.ctx.site_active(site) \
+                and self.ctx.decision(site).mode != JOINT:
+            return site
+        return None
+
     def callee_restores(self, site: CallSite) -> frozenset:
         """Caller ids (actual variables, globals) the split callee of ``site`` restores itself."""
         rv = self.ctx.reverser(site.callee)
         rest = rv.restores()
         out = set()
         for f, a in map_actuals(site).items():
-            if f in rest and isinstance(a, (E.Name, E.Index)) and not (isinstance(a, E.Index) and a.is_section
-                                                                     and False):
-                b = E.base_name(a)
+            if f in rest and isinstance(a, (E.Name, E.Index)):
                 # the whole variable only if the callee sees all of it: a plain name, or an element
                 # passed to a scalar (the only element it can write)
                 fsym = site.callee.scope.local(f)
                 if isinstance(a, E.Name) or (fsym is not None and fsym.rank == 0):
-                    out.add(var_id(self.r, b))
+                    out.add(var_id(self.r, E.base_name(a)))
         out |= {g for g in rest if is_global_id(g)}
         return frozenset(out)
 

@@ -80,9 +80,6 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
         loader.declare_routine(u, None)
     for u in units:
         loader.lower_routine(u)
-    for m in prog.modules.values():
-        for r in m.routines:
-            pass
     _check_directives_consumed(prog, directive_lines, loader.consumed)
     return prog
 

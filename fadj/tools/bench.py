@@ -204,13 +204,9 @@ def machine() -> str:
 
 
 def fmt_bytes(n: int) -> str:
-    if n < 0:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
+    """``profile.fmt_bytes``, and "?" for a figure the run did not report (-1)."""
+    from fadj.tools.profile import fmt_bytes as fmt
+    return "?" if n < 0 else fmt(n)
 
 
 def table(ms: list[Measure]) -> str:

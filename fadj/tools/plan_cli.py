@@ -128,7 +128,8 @@ def apply_plan(model, plan, sources: list[str], echo=print) -> None:
     """Write ``$AD CHECKPOINT`` / ``$AD NOCHECKPOINT`` before every timed call site, and
     ``$AD NOCHECKPOINT`` before the kernel calls of every group the plan splits."""
     from fadj.tools.directive_edit import apply, plan_set
-    files = {Path(s).name: s for s in _files(sources)}
+    every = _files(sources)
+    files = {Path(s).name: s for s in every}
     edits = []
     chosen = [(s, "nocheckpoint" if s.key in plan.split else "checkpoint") for s in model.free_sites()]
     chosen += [(s, "nocheckpoint") for g in model.free_groups() if g in plan.split for s in model.groups[g]]
@@ -138,16 +139,11 @@ def apply_plan(model, plan, sources: list[str], echo=print) -> None:
             raise FadjError(Loc(s.file), "cannot find this source among the given ones")
         edits.append((path, s.line, action))
     for path, line, action in sorted(set(edits), key=lambda e: (e[0], -e[1])):
-        apply([plan_set(f"{path}:{line}", action, others=_files(sources))], dry_run=False, echo=echo)
+        apply([plan_set(f"{path}:{line}", action, others=every)], dry_run=False, echo=echo)
 
 
 def _files(sources: list[str]) -> list[str]:
-    out = []
-    for s in sources:
-        p = Path(s)
-        if p.is_dir():
-            from fadj.frontend.source import FORTRAN_SUFFIXES
-            out += [str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in FORTRAN_SUFFIXES]
-        else:
-            out.append(s)
-    return out
+    """The Fortran files of ``sources`` (folders searched as everywhere else: fadj's own output
+    folders, which hold copies of the sources, are skipped)."""
+    from fadj.frontend.discover import expand_sources
+    return expand_sources(sources)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from fadj.ad.plan import CheckpointOptions
 from fadj.tools.examples import Example, build_example, compile_driver, load_example, run_driver
+from fadj.tools.fortran_numbers import fortran_float
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -185,7 +186,7 @@ def plan_table(rows: list[PlanMeasure], ms: list[Measure]) -> str:
 
 def _num(pattern: str, text: str) -> float:
     m = re.search(pattern, text)
-    return float(m.group(1)) if m else float("nan")
+    return fortran_float(m.group(1)) if m else float("nan")
 
 
 def machine() -> str:

@@ -60,6 +60,7 @@ from fadj.errors import NOWHERE, BuildError, CheckFailed, FadjError, Loc, NameEr
 from fadj.ir import expr as E
 from fadj.ir.consts import NotConstant, evaluate
 from fadj.ir.program import Routine
+from fadj.tools.fortran_numbers import fortran_float
 
 DRIVER = "check_driver.f90"
 DEFAULT_RANGE = (0.5, 1.5)
@@ -498,7 +499,7 @@ def run_check(opts: CheckOptions, echo=None) -> CheckReport:
     for m in _RESULT.finditer(out):
         pass
     w = _WORST.search(out)
-    worst = (w.group(1), w.group(2), w.group(3), float(w.group(4))) if w else None
+    worst = (w.group(1), w.group(2), w.group(3), fortran_float(w.group(4))) if w else None
     rep = CheckReport(outdir, outdir / DRIVER, out, m is not None and m.group(1) == "PASS", worst)
     if not rep.passed:
         if m is None:

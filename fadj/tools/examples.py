@@ -17,6 +17,7 @@ from pathlib import Path
 from fadj.ad.plan import CheckpointOptions
 from fadj.api import differentiate
 from fadj.backend.build import run_make
+from fadj.tools.fortran_numbers import fortran_float
 from fadj.frontend.options import SourceOptions
 
 _RESULT = re.compile(r"fadj-driver:\s*max_rel_err=\s*(\S+)\s+(PASS|FAIL)")
@@ -125,7 +126,7 @@ def run_driver(exe: Path, env: dict | None = None, timeout: float = 600) -> RunR
         pass
     if m is None:
         return RunResult(out, float("inf"), False, p.returncode)
-    return RunResult(out, float(m.group(1)), m.group(2) == "PASS" and p.returncode == 0, p.returncode)
+    return RunResult(out, fortran_float(m.group(1)), m.group(2) == "PASS" and p.returncode == 0, p.returncode)
 
 
 def run_example(ex: Example, outdir: Path, opts: CheckpointOptions | None = None, env: dict | None = None,

@@ -91,6 +91,7 @@ program driver
   do k = 1, nblk
     bgmax(k) = max(maxval(abs(gfd(boff(k)+1:boff(k+1)))), tiny_)
     berr(k) = maxval(abs(xb(boff(k)+1:boff(k+1)) - gfd(boff(k)+1:boff(k+1))))/bgmax(k)
+    if (.not. all(abs(xb(boff(k)+1:boff(k+1)) - gfd(boff(k)+1:boff(k+1))) <= huge(1.0d0))) berr(k) = huge(1.0d0)   ! maxval skips NaN
     do i = boff(k) + 1, boff(k+1)
       write(*, '(i4, 3es24.15, es12.3)') i, x(i), xb(i), gfd(i), abs(xb(i) - gfd(i))/bgmax(k)
     end do
@@ -114,9 +115,14 @@ program driver
     fd = (fp - fm)/(2.0d0*h)
     gd = dot_product(xb, d)
     err_dir = abs(gd - fd)/max(abs(fd), tiny_)
+    if (.not. (err_dir <= huge(1.0d0))) err_dir = huge(1.0d0)   ! NaN or Inf
     write(*, '(i4, 2es24.15, es12.3)') j, gd, fd, err_dir
     err_max = max(err_max, err_dir)
   end do
+
+  ! a NaN or Inf anywhere in the gradient fails (gfortran's max and maxval skip NaN)
+
+  if (.not. all(abs(xb) <= huge(1.0d0))) err_max = huge(1.0d0)
 
   pass = primal_ok .and. (err_max <= tol)     ! NaN compares false: FAIL
   write(*, '(a)') ''

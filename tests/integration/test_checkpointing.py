@@ -14,6 +14,7 @@ from fadj.ad.binomial import optimal_forward_steps
 from fadj.ad.plan import CheckpointOptions
 from fadj.api import differentiate
 from fadj.backend.build import run_make
+from fadj.tools.fortran_numbers import fortran_float
 from tests.helpers import compile_and_run
 
 MODEL = """\
@@ -73,6 +74,8 @@ program drv
   integer, parameter :: n = 10, nt = {NT}
   double precision :: x(n), x0(n), xb(n), f, f0, fb, fp, fm, h, g, e, emax
   integer :: i
+  logical :: bad
+  bad = .false.
   do i = 1, n
     x0(i) = 0.3d0 + 0.05d0*i
   end do
@@ -91,8 +94,10 @@ program drv
     call cost(x, n, nt, fm)
     g = (fp - fm)/(2*h)
     e = abs(g - xb(i))/max(abs(g), 1d-3)
+    if (.not. (e <= huge(e))) bad = .true.   ! max skips NaN
     emax = max(emax, e)
   end do
+  if (bad .or. .not. (emax <= huge(emax))) emax = huge(emax)
   print '(a, es10.3)', 'maxerr ', emax
   print '(a, es24.16)', 'xb1 ', xb(1)
 end program drv
@@ -113,7 +118,7 @@ def run(tmp_path, source: str, opts: CheckpointOptions | None = None, nt: int = 
     res = differentiate([str(src)], "cost", "x", "f", outdir=out, opts=opts)
     run_make(out)
     text = compile_and_run(out, DRIVER.replace("{NT}", str(nt)), env={"FADJ_STATS": "1"})
-    err = float(re.search(r"maxerr\s+(\S+)", text).group(1))
+    err = fortran_float(re.search(r"maxerr\s+(\S+)", text).group(1))
     xb1 = float(re.search(r"xb1\s+(\S+)", text).group(1))
     m = re.search(r"peak bytes (\d+), bytes pushed (\d+), snapshot bytes (\d+), forward recomputations (\d+)", text)
     stats = dict(zip(("peak", "pushed", "snapshot", "recompute"), map(int, m.groups())))

@@ -16,6 +16,7 @@ from fadj.api import differentiate
 from fadj.backend.build import run_make
 from fadj.tools.check import CheckOptions, run_check
 from fadj.tools.examples import all_examples
+from fadj.tools.fortran_numbers import fortran_float
 from tests.conftest import EXAMPLES
 from tests.helpers import compile_and_run, run_cli
 
@@ -35,7 +36,7 @@ def table(output: str, test: str) -> list[tuple[float, ...]]:
         if inside:
             parts = line.split()
             if parts and parts[0].isdigit() and parts[-1] in ("PASS", "FAIL"):
-                rows.append(tuple(float(p) for p in parts[:-1]))
+                rows.append(tuple(fortran_float(p) for p in parts[:-1]))
             elif not line.strip():
                 inside = False
     return rows

@@ -24,6 +24,8 @@ class Case:
     externals: tuple = ()
     inits: list | None = None
     split_too: bool = True    # also check with --nocheckpoint
+    tol: float = 1e-6         # relative error allowed against central differences
+    hrel: float = 1e-5        # relative finite-difference step
 
 
 CASES: list[Case] = []
@@ -167,17 +169,24 @@ module hidden
   private
   public :: s
   real(8), parameter :: c = 0.7d0
+  real(8) :: scale = 1.5d0
 contains
   real(8) function helper(a)
     real(8), intent(in) :: a
-    helper = c*a**3
+    helper = c*a**3 + scale*sin(a)
   end function
+  subroutine accumulate(f, a)
+    real(8), intent(inout) :: f
+    real(8), intent(in) :: a
+    f = f + helper(a)*a
+  end subroutine
   subroutine s(x, n, f)
     integer :: n, i
     real(8) :: x(n), f
     f = 0
     do i = 1, n
-      f = f + x(i)*c
+      call accumulate(f, x(i))
+      f = f + helper(x(i))**2
     end do
   end subroutine
 end module
@@ -445,9 +454,9 @@ subroutine s(x, n, f)
   outer: do i = 1, n
     t = x(i)
     if (t > 2.5d0) exit
-    do j = 1, n
-      if (j == i) cycle
-      if (x(j) > 3.0d0) exit outer
+    do j = 1, i
+      if (j == 2) cycle
+      if (x(j)*t > 3.0d0) exit outer
       f = f + sin(t*x(j))
     end do
     f = f*1.01d0
@@ -455,10 +464,17 @@ subroutine s(x, n, f)
   i = 0
   do while (i < n)
     i = i + 1
+    if (x(i) > 2.0d0) exit
     f = f + x(i)*cos(f)
   end do
 end subroutine
-""")
+""", inits=[
+    # no exit taken
+    "    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do",
+    # EXIT of the outer loop at i = 4, EXIT of the DO WHILE at i = 4
+    "    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do\n    x(4) = 2.7d0",
+    # EXIT outer from the inner loop at i = 5, j = 1; EXIT of the DO WHILE at i = 5
+    "    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do\n    x(1) = 1.5d0\n    x(5) = 2.2d0"])
 
 case("SELECT CASE", "supported", """\
 subroutine s(x, n, f)
@@ -507,12 +523,12 @@ case("GOTO and computed GOTO (forward and backward jumps)", "supported", """\
       GOTO 10
    30 F = F*COS(T) + T
       DO 40 J = 1, N
-         IF (X(J) .GT. 1.25D0) GOTO 10
+         IF (X(J) .GT. 0.95D0) GOTO 10
          F = F + X(J)*T
    40 CONTINUE
       GOTO 10
    50 CONTINUE
-      K = MOD(N, 3) + 1
+      K = INT(3*X(1)) + 1
       GOTO (60, 70, 80) K
    60 F = F*X(1)
       GOTO 90
@@ -521,7 +537,9 @@ case("GOTO and computed GOTO (forward and backward jumps)", "supported", """\
    80 F = F - X(3)
    90 RETURN
       END
-""", suffix=".f")
+""", suffix=".f", inits=[
+    # X(1) chooses the computed GOTO's target (K = 1, 2, 3); X(8) > 0.95 jumps out of DO 40
+    f"    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do\n    x(1) = {x1}d0" for x1 in ("0.2", "0.5", "0.9")])
 
 case("STOP and early RETURN", "supported", """\
 subroutine s(x, n, f)
@@ -649,16 +667,18 @@ subroutine s(x, n, f)
   use kinds
   integer :: n, i
   real(dp) :: x(n), f
-  real(sp) :: w
+  real(sp) :: w, v(n)
   real(8) :: acc
   w = 0.25_sp
+  v = real(x, sp)
   acc = 0
   do i = 1, n
-    acc = acc + w*x(i)**2 + real(i, dp)*x(i)
+    w = w + 0.5_sp*v(i)
+    acc = acc + w*real(i, dp) + v(i)*x(i) + real(i, dp)*x(i)
   end do
   f = acc
 end subroutine
-""")
+""", tol=1e-4, hrel=1e-2)
 
 case("complex values (passive)", "supported", """\
 subroutine s(x, n, f)

@@ -43,7 +43,7 @@ program fd_driver
     call {head}_b(x, xb, n, f, fb)
     emax = worse(emax, abs(f - f0)/max(abs(f0), 1d-300))
     do i = 1, n
-      h = 1d-5*max(1d0, abs(x0(i)))
+      h = {hrel}*max(1d0, abs(x0(i)))
       x = x0
       x(i) = x0(i) + h
       call {head}(x, n, fp)
@@ -74,7 +74,7 @@ end program fd_driver
 
 def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: list[str] | None = None,
              suffix: str = ".f90", args: tuple = (), module: str | None = None, extra_sources: dict | None = None,
-             externals: tuple = (), edit=None) -> float:
+             externals: tuple = (), edit=None, hrel: float = 1e-5) -> float:
     """Differentiate ``head(x, n, f)``, build, and compare x's adjoint with central differences
     for each input case (Fortran statements setting x, given k = 1, 2, ...). Returns the max
     relative error (normalised by max(|g|, 1e-2)); NaN or Inf if the gradient holds one.
@@ -99,7 +99,8 @@ def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: lis
     init = init or ["    do i = 1, n\n      x(i) = 0.2d0 + 0.1d0*i\n    end do"]
     body = "\n".join(f"    if (k == {k}) then\n{text}\n    end if" for k, text in enumerate(init, start=1))
     uses = f"  use {module}\n  use {module}_diff\n" if module else ""
-    text = compile_and_run(out, FD_DRIVER.format(n=n, ncases=len(init), head=head, init=body, uses=uses))
+    step = f"{hrel:.3e}".replace("e", "d")
+    text = compile_and_run(out, FD_DRIVER.format(n=n, ncases=len(init), head=head, init=body, uses=uses, hrel=step))
     import re
 
     from fadj.tools.fortran_numbers import fortran_float

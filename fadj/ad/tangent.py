@@ -35,7 +35,8 @@ from fadj.ir.program import Routine
 from fadj.ir.derived import diff_type_name
 from fadj.ir.symbols import Symbol, TypeSpec
 from fadj.backend.fortran import expr_str
-from fadj.rules.partials import _guard_is_false, _simplify_merge, contains_active, real_kind_of, template
+from fadj.rules.partials import (_guard_is_false, _simplify_merge, contains_active, integer_valued_call, real_kind_of,
+                                 template)
 from fadj.rules.table import LINEAR, RULES, Rule
 
 REAL8 = TypeSpec("real", 8, double=True)
@@ -486,7 +487,7 @@ class ForwardRules:
     def call(self, e: E.Call) -> E.Expr | None:
         name = I.generic_name(e.name)
         if I.is_intrinsic(e.name) and (e.name in I.INQUIRY or e.name in I.INTEGER_RESULT
-                                       or e.name in I.LOGICAL_RESULT):
+                                       or e.name in I.LOGICAL_RESULT or integer_valued_call(e, self.typer)):
             return None
         pos = [a for a in e.args if not isinstance(a, E.Keyword)]
         kw = {a.key: a.value for a in e.args if isinstance(a, E.Keyword)}

@@ -60,6 +60,19 @@ def contains_active(e: E.Expr, is_active: IsActive) -> bool:
     return False
 
 
+def integer_valued_call(node: E.Call, typer) -> bool:
+    """A call whose arguments are all integer or logical (``dfloat(nint(x))``, ``real(n)``):
+    no derivative flows through it, whatever active values its integer arguments were made from."""
+    if typer is None:
+        return False
+    args = [a.value if isinstance(a, E.Keyword) else a for a in node.args]
+    for a in args:
+        t = typer.type_of(a)
+        if t is None or t.base in ("real", "complex"):
+            return False
+    return bool(args)
+
+
 def real_kind_of(e: E.Expr, typer) -> int:
     t = typer.type_of(e) if typer is not None else None
     if t is not None and t.base in ("real", "complex"):
@@ -175,6 +188,8 @@ class Partials:
         if I.is_intrinsic(node.name) and (node.name in I.INQUIRY or node.name in I.INTEGER_RESULT
                                           or node.name in I.LOGICAL_RESULT):
             return      # integer or logical results (size, nint, any...): no derivative flows through
+        if I.is_intrinsic(node.name) and integer_valued_call(node, self.typer):
+            return      # dfloat(nint(x)): conversions of integers
         if self._linear(node, factor, acc, order):
             return
         name = I.generic_name(node.name)

@@ -13,11 +13,16 @@ both read it, and the engines never mention a particular operation.
   ``merge(partial, 0, .not. guard)``.
 
 Non-differentiable points take a defined one-sided value (documented in the
-README's coverage table):
-  abs'(0) = +1,  sign(a,b): d/da = sign(1,a)*sign(1,b) with sign(1,0) = +1,
+README's coverage table; tests/rule_cases.py checks each exactly):
+  abs'(0) = +1 (for -0.0 too),  sign(a,b): d/da = abs'(a)*sign(1,b) (the primal's sign of b),
   min/max: a tie gives the whole derivative to the first argument,
-  dim(a,b) = max(a-b, 0): derivative 0 at a == b,  mod/aint/int/nint/floor/ceiling: 0 jump,
-  sqrt'(0) = 0.
+  maxval/minval: a tie shares the derivative equally among the tied elements,
+  dim(a,b) = max(a-b, 0): derivative 0 at a == b,  mod/aint/anint: 0 jump,
+  sqrt'(0) = 0,  norm2, hypot and atan2 at the origin: 0,
+  product: exact where elements are 0 (the product of the others, not 0/0).
+
+Intrinsics with integer results (int, nint, floor, ceiling, ...) and conversions of integers
+(float, dfloat) need no rule: no derivative flows through an integer.
 """
 from __future__ import annotations
 
@@ -36,6 +41,10 @@ class Rule:
     no_dim: bool = False
 
 
+#: guard of functions of two arguments whose partials are 0/0 at the origin
+_ORIGIN = "x == 0.0_K .and. y == 0.0_K"
+
+
 def _u(partial: str, guard: str | None = None) -> Rule:
     return Rule(("x",), {"x": partial}, {"x": guard} if guard else {})
 
@@ -49,7 +58,7 @@ RULES: dict[str, Rule] = {
     "log": _u("1.0_K/x"),
     "log10": _u("1.0_K/(x*log(10.0_K))"),
     "sqrt": _u("0.5_K/sqrt(x)", guard="x == 0.0_K"),
-    "abs": _u("sign(1.0_K, x)"),
+    "abs": _u("merge(1.0_K, -1.0_K, x >= 0.0_K)"),
     "tanh": _u("1.0_K - tanh(x)**2"),
     "atan": _u("1.0_K/(1.0_K + x**2)"),
     "asin": _u("1.0_K/sqrt(1.0_K - x**2)"),
@@ -65,43 +74,39 @@ RULES: dict[str, Rule] = {
     "dble": _u("1.0_K"),
     "real": Rule(("x", "kind"), {"x": "1.0_K", "kind": ZERO}),
     "sngl": _u("1.0_K"),
-    "float": _u("1.0_K"),
-    "dfloat": _u("1.0_K"),
-    # piecewise constant: derivative 0 everywhere it exists
+    # piecewise constant with a real result: derivative 0 everywhere it exists
     "aint": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
     "anint": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
-    "int": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
-    "nint": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
-    "floor": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
-    "ceiling": Rule(("x", "kind"), {"x": ZERO, "kind": ZERO}),
     # two arguments
-    "atan2": Rule(("y", "x"), {"y": "x/(x**2 + y**2)", "x": "-(y/(x**2 + y**2))"}),
-    "sign": Rule(("a", "b"), {"a": "sign(1.0_K, a)*sign(1.0_K, b)", "b": ZERO}),
+    "atan2": Rule(("y", "x"), {"y": "x/(x**2 + y**2)", "x": "-(y/(x**2 + y**2))"},
+                  guards={"y": _ORIGIN, "x": _ORIGIN}),
+    "sign": Rule(("a", "b"), {"a": "merge(1.0_K, -1.0_K, a >= 0.0_K)*sign(1.0_K, b)", "b": ZERO}),
     "mod": Rule(("a", "p"), {"a": "1.0_K", "p": "-aint(a/p)"}),
     "modulo": Rule(("a", "p"), {"a": "1.0_K", "p": "-floor(a/p)"}),
     "dim": Rule(("x", "y"), {"x": "merge(1.0_K, 0.0_K, x > y)", "y": "merge(-1.0_K, 0.0_K, x > y)"}),
     "min": Rule(("a", "b"), {"a": "merge(1.0_K, 0.0_K, a <= b)", "b": "merge(0.0_K, 1.0_K, a <= b)"}, nary=True),
     "max": Rule(("a", "b"), {"a": "merge(1.0_K, 0.0_K, a >= b)", "b": "merge(0.0_K, 1.0_K, a >= b)"}, nary=True),
-    "hypot": Rule(("x", "y"), {"x": "x/hypot(x, y)", "y": "y/hypot(x, y)"}),
+    "hypot": Rule(("x", "y"), {"x": "x/hypot(x, y)", "y": "y/hypot(x, y)"}, guards={"x": _ORIGIN, "y": _ORIGIN}),
     "merge": Rule(("tsource", "fsource", "mask"),
                   {"tsource": "merge(1.0_K, 0.0_K, mask)", "fsource": "merge(0.0_K, 1.0_K, mask)", "mask": ZERO}),
     # array reductions (no DIM argument): the partial is an array of the argument's shape;
     # reverse mode broadcasts the scalar adjoint over it, tangent mode sums
     "sum": Rule(("array", "mask"), {"array": "merge(1.0_K, 0.0_K, mask)", "mask": ZERO},
                 defaults={"mask": ".true."}),
-    "product": Rule(("array",), {"array": "product(array)/array"}),
+    # d/da_i = product of the others: product/a_i where a_i /= 0; at a zero element, the product of
+    # the non-zero elements if it is the only zero, else 0
+    "product": Rule(("array",), {"array": "merge(product(array)/array, merge(product(array, mask=array /= 0.0_K), "
+                                          "0.0_K, count(array == 0.0_K) == 1), array /= 0.0_K)"}),
     "dot_product": Rule(("vector_a", "vector_b"), {"vector_a": "vector_b", "vector_b": "vector_a"}),
-    "maxval": Rule(("array",), {"array": "merge(1.0_K, 0.0_K, array == maxval(array))"}),
-    "minval": Rule(("array",), {"array": "merge(1.0_K, 0.0_K, array == minval(array))"}),
-    "norm2": Rule(("x",), {"x": "x/norm2(x)"}),
+    "maxval": Rule(("array",), {"array": "merge(1.0_K, 0.0_K, array == maxval(array))/count(array == maxval(array))"}),
+    "minval": Rule(("array",), {"array": "merge(1.0_K, 0.0_K, array == minval(array))/count(array == minval(array))"}),
+    "norm2": Rule(("x",), {"x": "x/norm2(x)"}, guards={"x": "norm2(x) == 0.0_K"}),
     # operators (a op b); unary minus is "neg"
     "+": Rule(("a", "b"), {"a": "1", "b": "1"}),
     "-": Rule(("a", "b"), {"a": "1", "b": "-1"}),
     "*": Rule(("a", "b"), {"a": "b", "b": "a"}),
     "/": Rule(("a", "b"), {"a": "1.0_K/b", "b": "-(a/b/b)"}),
     "**": Rule(("a", "b"), {"a": "b*a**(b - 1)", "b": "a**b*log(a)"}, guards={"b": "a <= 0.0_K"}),
-    "neg": _u("-1"),
-    "pos": _u("1"),
 }
 
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from fadj.ad.binomial import optimal_forward_steps
+from tests.binomial_model import optimal_forward_steps
 from fadj.ad.plan import CheckpointOptions
 from fadj.api import differentiate
 from fadj.backend.build import run_make

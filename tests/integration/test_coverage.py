@@ -23,15 +23,13 @@ def _id(c):
 @pytest.mark.parametrize("case", SUPPORTED, ids=[_id(c) for c in SUPPORTED])
 def test_supported_construct(case, tmp_path, gfortran):
     err = fd_check(tmp_path / "joint", case.source, suffix=case.suffix, module=case.module,
-                   extra_sources=case.extra, externals=case.externals, init=case.inits) \
-        if (tmp_path / "joint").mkdir() is None else None
-    assert err < 1e-6, err
+                   extra_sources=case.extra, externals=case.externals, init=case.inits, hrel=case.hrel)
+    assert err < case.tol, err
     if case.split_too:
-        (tmp_path / "split").mkdir()
         err = fd_check(tmp_path / "split", case.source, suffix=case.suffix, module=case.module,
                        extra_sources=case.extra, externals=case.externals, init=case.inits,
-                       args=("--nocheckpoint",))
-        assert err < 1e-6, err
+                       args=("--nocheckpoint",), hrel=case.hrel)
+        assert err < case.tol, err
 
 
 @pytest.mark.parametrize("case", ERRORS, ids=[_id(c) for c in ERRORS])

@@ -1,4 +1,4 @@
-"""The Fortran runtime module fadj_revolve against its Python twin fadj.ad.binomial.
+"""The Fortran runtime module fadj_revolve against its Python twin tests.binomial_model.
 
 A Fortran driver reverses the loop x_{k+1} = sin(x_k) + 0.1 cos(k) x_k + 0.05 with the
 revolver, using a small LIFO of its own (values tagged with the state position, or
@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from fadj.ad import binomial as B
+from tests import binomial_model as B
 from fadj.backend.render import render
 
 pytestmark = pytest.mark.skipif(shutil.which("gfortran") is None, reason="gfortran not found")

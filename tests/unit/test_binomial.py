@@ -1,4 +1,4 @@
-"""The binomial (Revolve) schedule of fadj.ad.binomial: optimality and contract."""
+"""The binomial (Revolve) schedule of tests.binomial_model: optimality and contract."""
 from __future__ import annotations
 
 import functools
@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from fadj.ad import binomial as B
-from fadj.ad.binomial import Kind
+from tests import binomial_model as B
+from tests.binomial_model import Kind
 
 SMALL = [(n, s) for n in range(0, 61) for s in range(1, 11)]
 GENEROUS = [(n, s) for n in range(0, 61, 3) for s in (n, n + 1, 2 * n + 5, 10**6) if s >= 1]
@@ -17,7 +17,7 @@ GRID = SMALL + GENEROUS + LARGE
 
 def simulate(nsteps, nsnaps):
     """Play the schedule against a model of the caller; check the contract independently
-    of fadj.ad.binomial.count.  Returns (step executions, peak snapshots, takeshots)."""
+    of tests.binomial_model.count.  Returns (step executions, peak snapshots, takeshots)."""
     stack = [0]                  # checkpoint 0 is pushed by the caller
     state = 0                    # position of the caller's current state; None: unusable
     adjoints = []

@@ -1,4 +1,8 @@
-"""Binomial (Revolve) checkpointing of a loop of ``nsteps`` steps with ``nsnaps`` snapshots.
+"""Reference model of binomial (Revolve) checkpointing of a loop of ``nsteps`` steps with ``nsnaps`` snapshots.
+
+It lives with the tests: the schedule that runs is the Fortran runtime's (``fadj_revolve``),
+and this model is what the tests hold it to (test_revolve_runtime compares the two action by
+action; test_binomial checks the model's optimality and contract).
 
 This is fadj's own implementation of the schedule of Griewank and Walther
 (Algorithm 799 "Revolve", ACM TOMS 26(1), 2000, and Griewank, "Achieving

@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 DEMO := fortran_examples/nested_calls
 DEMO_OUT := demo_out
 
-.PHONY: all venv gfortran demo test test-fast bench clean
+.PHONY: all venv gfortran demo test test-fast bench mutate clean
 
 all: test
 
@@ -39,5 +39,9 @@ test-fast: venv gfortran
 bench: venv gfortran
 	$(PY) -m fadj.tools.bench
 
+# mutation check of the rule table and the engines (not in CI): tests/mutate.py
+mutate: venv gfortran
+	$(PY) -m tests.mutate
+
 clean:
-	rm -rf $(DEMO_OUT) bench_out .pytest_cache
+	rm -rf $(DEMO_OUT) bench_out mutate_out .pytest_cache

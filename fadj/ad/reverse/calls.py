@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from fadj.ad import build as B
 from fadj.ad.plan import JOINT
+from fadj.ad.reverse.aliasing import DISJOINT, SAME, UNKNOWN, UNSIZED, Region, linear_offset, overlap_test, relation
 from fadj.analysis.callgraph import CallSite
 from fadj.analysis.effects import is_global_id, map_actuals, var_id
 from fadj.errors import UnsupportedError
@@ -105,8 +106,9 @@ class CallMixin:
         else:
             actuals = map_actuals(site)
             active_f = set(self.act.active_formals(callee))
+            writes = self.eff.summary(callee).writes
             keyword = False
-            passed: list[E.Expr] = []
+            passed: list[tuple[str, E.Expr, Region]] = []
             for f in callee.args:
                 a = actuals.get(f)
                 if a is None:
@@ -116,12 +118,11 @@ class CallMixin:
                 if f in active_f:
                     fsym = callee.scope.local(f)
                     adj = self.adjoint_actual(a, fsym, pre)
-                    if isinstance(a, E.REF_TYPES) and self.active_ref(a) and \
-                            any(_may_overlap(a, other) for other in passed):
-                        read = f in self.eff.summary(callee).writes   # an output: its adjoint is read
-                        adj = self.unaliased(a, adj, fsym, pre, post, read)
-                    if isinstance(a, E.REF_TYPES):
-                        passed.append(a)
+                    if isinstance(a, E.REF_TYPES) and self.active_ref(a):
+                        region = self.region_of(site, a, fsym)
+                        if self.needs_copy(site, f, a, region, passed, writes, pre):
+                            adj = self.unaliased(a, adj, fsym, pre, post, f in writes, region)
+                        passed.append((f, a, region))
                     args.append(E.Keyword(self.ctx.reverser(callee).ds.dname(f), adj) if keyword else adj)
         if site.is_function:
             n_before = len(args)
@@ -150,13 +151,56 @@ class CallMixin:
                 args[-1] = E.Keyword(self.ctx.reverser(callee).ds.dname(callee.result), args[-1])
         return pre, args, post
 
+    def region_of(self, site: CallSite, a: E.Expr, fsym) -> Region:
+        """The elements of ``a``'s variable that the dummy ``fsym`` spans (see aliasing.py)."""
+        sym = self.r.scope.lookup(E.base_name(a))
+        if isinstance(a, E.Component) or sym is None:
+            return Region(None, None)
+        offset = linear_offset(a, sym, self.typer.param_lookup)
+        if fsym is None or fsym.rank == 0:
+            size = B.ONE if self.typer.rank_of(a) == 0 else None
+        else:
+            size = self.formal_size(site, fsym)
+        return Region(offset, size)
+
+    def needs_copy(self, site: CallSite, f: str, a: E.Expr, region: Region, passed, writes, pre) -> bool:
+        """Whether the adjoint of ``a`` must go through a temporary because an earlier actual of
+        the same call may share its storage.  Two arguments that the callee both writes cannot be
+        made right that way (the callee's adjoint cannot know which write survives): that is an
+        error when they provably overlap, a run-time check when only the run knows."""
+        copy = False
+        for g, b, other in passed:
+            if not _may_overlap(a, b):
+                continue
+            rel = relation(other, region, self.typer.param_lookup)
+            if rel == DISJOINT:
+                continue
+            if f in writes and g in writes:
+                callee = site.callee.name
+                where = site.stmt.loc
+                if rel == SAME:
+                    raise UnsupportedError(where, f"'{E.base_name(a)}' is passed to arguments '{g}' and '{f}' of "
+                                                  f"'{callee}', which writes both: with one storage under two names "
+                                                  f"the adjoint is not defined (pass separate variables)")
+                if rel == UNKNOWN:
+                    text = [f"{where.file}:{where.line}", E.base_name(a), g, f, callee]
+                    stop = S.CallStmt("fadj_alias_error", [E.StrLit("'" + x.replace("'", "''") + "'") for x in text])
+                    pre.append(S.If([(overlap_test(other, region), [stop])], None))
+                continue
+            if rel != UNSIZED:
+                copy = True
+        return copy
+
     def unaliased(self, a: E.Expr, adj: E.Expr, fsym, pre: list[S.Stmt], post: list[S.Stmt],
-                  read: bool = True) -> E.Expr:
+                  read: bool = True, region: Region | None = None) -> E.Expr:
         """The same variable passed to two arguments: the callee would update one adjoint through
         two names (not allowed in Fortran, and wrong once optimised).  The second one gets a zeroed
-        temporary, added back after the call."""
+        temporary, added back after the call.  An element passed to an array dummy gets a
+        temporary of the dummy's size, filled and added back along the element sequence."""
         t = self.lhs_type(a)
         rank = self.typer.rank_of(a)
+        if fsym is not None and fsym.rank > 0 and rank == 0 and region is not None and region.size is not None:
+            return self.unaliased_sequence(a, adj, t, region.size, pre, post, read)
         if t.base == "type":
             from fadj.ir.derived import diff_type_name
             if rank:
@@ -180,6 +224,29 @@ class CallMixin:
         before = E.Name(self.ds.temp("ad_alias_in", t, rank))
         pre += [S.Assign(before, adj), S.Assign(tmp, before)]
         post.append(S.Assign(adj, E.BinOp("+", adj, E.Paren(E.BinOp("-", tmp, before)))))
+        return tmp
+
+    def unaliased_sequence(self, a: E.Expr, adj: E.Expr, t: TypeSpec, size: E.Expr, pre: list[S.Stmt],
+                           post: list[S.Stmt], read: bool) -> E.Expr:
+        """``unaliased`` for an element ``w(k)`` passed to an array dummy of ``size`` elements: the
+        temporary is a vector; the runtime's ``fadj_seq_get``/``fadj_seq_add`` move the element
+        sequence starting at ``wb(k)`` in and out (whatever the rank of ``w``)."""
+        if t.base != "real" or t.kind not in (4, 8):
+            raise UnsupportedError(self.r.loc, f"'{E.base_name(a)}' ({t.base} of kind {t.kind}) is passed twice "
+                                               f"to one call through sequence association: not supported")
+        kid = f"r{t.kind}"
+        tmp = E.Name(self.ds.temp("ad_alias", t, 1))
+        pre.append(S.Allocate([E.Index(tmp.name, (size,))]))
+        post_free = [S.Allocate([tmp], deallocate=True)]
+        if not read:
+            pre.append(S.Assign(tmp, E.RealLit(f"0.0_{t.kind}")))
+            post += [S.CallStmt(f"fadj_seq_add_{kid}", [size, adj, tmp])] + post_free
+            return tmp
+        before = E.Name(self.ds.temp("ad_alias_in", t, 1))
+        pre += [S.Allocate([E.Index(before.name, (size,))]), S.CallStmt(f"fadj_seq_get_{kid}", [size, adj, before]),
+                S.Assign(tmp, before)]
+        post += [S.CallStmt(f"fadj_seq_add_{kid}", [size, adj, E.BinOp("-", tmp, before)]),
+                 S.Allocate([before], deallocate=True)] + post_free
         return tmp
 
     def adjoint_actual(self, a: E.Expr, fsym, pre: list[S.Stmt]) -> E.Expr:

@@ -8,6 +8,7 @@ variables it refers to.
 """
 from __future__ import annotations
 
+from fadj.ad.alloc_save import AllocSaver
 from fadj.ad.deriv import DerivRoutine
 from fadj.ad.dscope import DerivScope, diff_module_name
 from fadj.ir import intrinsics as I
@@ -55,10 +56,12 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
         syms = [s.copy(is_result=True) if s.name == dr.result else s for s in syms]
     declared = {s.name for s in syms}
     # derivatives of dummy arguments that this version does not take (e.g. a _fwd half)
-    unused = {ds.adj[a] for a in r.args if a in ds.adj and ds.adj[a] not in dr.args}
+    unused = {ds.adj[a] for a in r.args if a in ds.adj and ds.adj[a] not in dr.args} - ds.local_formals
     for s in ds.symbols:
         if s.name in unused:
             continue
+        if s.name in ds.local_formals:
+            s = _local_copy(s)
         if s.name not in declared:
             syms.append(s)
             declared.add(s.name)
@@ -100,6 +103,7 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
             uses.append(Use(diff_module_name(t.module), [f"{tname}_diff"]))
     uses.append(Use("fadj_stack"))
     dr.uses = uses
+    allocation_aware_stack_ops(dr, r, ds)
     # typed external derivative functions (split halves of external functions)
     for callee, version in called:
         if callee.module is None and callee.host is None and callee.is_function and version in ("fwd", "d"):
@@ -107,6 +111,29 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
             dr.externals.append(Symbol(f"{callee.name}_{version}", type=t, procedure=True))
     return dr
 
+
+
+def _local_copy(s: Symbol) -> Symbol:
+    """A derivative shaped like a dummy argument, declared as a local: explicit shapes stay
+    (automatic arrays), assumed shapes become allocatable."""
+    from fadj.ir.symbols import Dim
+    if s.dims and any(d.kind in ("assumed_shape", "deferred") for d in s.dims):
+        return s.copy(is_arg=False, intent=None, optional=False,
+                      dims=tuple(Dim(None, None, "deferred") for _ in s.dims), allocatable=True)
+    return s.copy(is_arg=False, intent=None, optional=False)
+
+
+def allocation_aware_stack_ops(dr: DerivRoutine, r: Routine, ds: DerivScope) -> None:
+    """Whole allocatable arrays are saved with their allocation status and bounds (alloc_save)."""
+    local = {s.name: s for s in dr.symbols}
+
+    def rank(name: str) -> int:
+        sym = local.get(name) or r.scope.lookup(name)
+        return len(sym.dims) if sym is not None and sym.allocatable and sym.dims else 0
+
+    saver = AllocSaver(rank, lambda base: ds.names.fresh(base, numbered=False))
+    dr.body = saver.body(dr.body)
+    dr.symbols = dr.symbols + saver.symbols
 
 
 def primal_copy(r: Routine) -> DerivRoutine:

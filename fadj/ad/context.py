@@ -62,6 +62,23 @@ class ADContext:
                 self.notes.append(d.note)
         return d
 
+    def derivative_formals(self, r: Routine) -> list[str]:
+        """Active formals that get a derivative argument.  As Tapenade: for the head, only those
+        named in --vars or --outvars; another active argument of the head (a work array, a state
+        it updates) has a local derivative, zero on entry."""
+        active = self.activity.active_formals(r)
+        if r is not self.head:
+            return active
+        named = set(self.vars) | set(self.outvars)
+        return [a for a in active if a in named]
+
+    def local_derivative_formals(self, r: Routine) -> list[str]:
+        """Active formals of the head whose derivatives are locals (see derivative_formals)."""
+        if r is not self.head:
+            return []
+        kept = set(self.derivative_formals(r))
+        return [a for a in self.activity.active_formals(r) if a not in kept]
+
     def reverser(self, r: Routine):
         """The (cached) reverse-mode engine of routine ``r``."""
         cache = self.__dict__.setdefault("_reversers", {})

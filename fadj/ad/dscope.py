@@ -38,6 +38,7 @@ class DerivScope:
         self.diff_uses: dict[str, dict[str, str]] = {}   # module -> {local alias: diff var name}
         self._temps: dict[tuple, list[str]] = {}
         self.diff_types: set[str] = set()      # t_diff types this routine uses
+        self.local_formals: set[str] = set()   # derivatives of the head's arguments kept local
 
     # -- derivative names ------------------------------------------------------
     def dname(self, name: str) -> str:
@@ -155,8 +156,9 @@ class DerivScope:
             local = []
             for i, m in enumerate(members):
                 nm = self.names.fresh(f"fadj_{block or 'blank'}_{m}")
-                self.symbols.append(owner.scope.lookup(m).copy(name=nm, intent=None, is_arg=False,
-                                                              common=None, save=False, init=None))
+                msym = owner.scope.lookup(m)
+                self.symbols.append(msym.copy(name=nm, intent=None, is_arg=False, common=None, save=False,
+                                              init=None, dims=self._dims_here(msym.dims, owner)))
                 local.append(nm)
                 self.global_alias[f"/{block}/{i}"] = nm
             self.commons[block] = local
@@ -168,6 +170,31 @@ class DerivScope:
             self.global_alias[vid] = alias
             return E.Name(alias)
         raise UnsupportedError(self.r.loc, f"cannot access '{name}' of '{mod}' from derivative of '{self.r.name}'")
+
+    def _dims_here(self, dims, owner: Routine):
+        """Bounds declared in ``owner`` (PARAMETERs of its INCLUDEd header, say), usable here: folded
+        to integers; PARAMETERs that cannot be folded are declared here too."""
+        if not dims:
+            return dims
+        from fadj.ir.consts import try_int
+
+        def lookup(name):
+            s = owner.scope.lookup(name)
+            return s.init if s is not None and s.parameter else None
+
+        def here(e):
+            if e is None:
+                return None
+            v = try_int(e, lookup)
+            if v is not None:
+                return E.IntLit(str(v)) if v >= 0 else E.UnOp("-", E.IntLit(str(-v)))
+            for n in E.walk(e):
+                if isinstance(n, E.Name) and self.r.scope.lookup(n.name) is None:
+                    s = owner.scope.lookup(n.name)
+                    if s is not None and s.parameter and all(x.name != n.name for x in self.symbols):
+                        self.symbols.append(s.copy(is_arg=False, common=None))
+            return e
+        return tuple(Dim(here(d.lo), here(d.hi), d.kind) for d in dims)
 
     def _scope_chain(self):
         sc = self.r.scope

@@ -26,7 +26,7 @@ from fadj.ad.assemble import finish
 from fadj.ad.deriv import DerivRoutine
 from fadj.ad.dscope import DerivScope
 from fadj.analysis.callgraph import CallSite
-from fadj.analysis.effects import map_actuals
+from fadj.analysis.effects import map_actuals, var_id
 from fadj.errors import Loc, UnsupportedError
 from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
@@ -304,10 +304,27 @@ class Tangenter:
 
     def allocate_result(self, st: S.Stmt, site: CallSite, lhs: E.Expr) -> list[S.Stmt]:
         """``v = f(x)`` reallocates ``v``; ``f_d`` sets ``v`` through an argument, which must be
-        allocated first: an elemental result has the shape of its array arguments."""
-        if site.callee is None or "elemental" not in site.callee.prefix:
+        allocated first, with the result's shape: an elemental result has the shape of its array
+        arguments; an explicit-shape result (``dx(size(x))``) the bounds of its declaration in
+        terms of the actual arguments; otherwise a function without side effects is called once
+        more as the primal assignment, which allocates ``v``."""
+        if site.callee is None:
             raise UnsupportedError(st.loc, f"array result of '{site.name}' assigned to allocatable "
                                            f"'{E.base_name(lhs)}': tangent mode needs it allocated (allocate it first)")
+        rs = site.callee.scope.lookup(site.callee.result) if site.callee.result else None
+        if rs is not None and rs.allocatable:
+            return []       # f_d allocates it, as f allocates its result
+        if "elemental" not in site.callee.prefix:
+            v = E.Name(E.base_name(lhs))
+            bounds = self.result_bounds(site)
+            if bounds is not None:
+                return [S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], logical_if=True),
+                        S.Allocate([E.Index(v.name, bounds)])]
+            if not self.ctx.effects.summary(site.callee).writes - {var_id(site.callee, site.callee.result)}:
+                return [S.Assign(lhs, E.Call(site.name, tuple(site.args)), loc=st.loc)]
+            raise UnsupportedError(st.loc, f"array result of '{site.name}' assigned to allocatable "
+                                           f"'{E.base_name(lhs)}': its shape is not known before the call and "
+                                           f"'{site.name}' has side effects")
         like = next((a for a in site.args if self.typer.rank_of(a) > 0), None)
         if like is None:
             return []
@@ -317,6 +334,36 @@ class Tangenter:
         v = E.Name(E.base_name(lhs))
         return [S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], logical_if=True),
                 S.Allocate([E.Index(v.name, shape)])]
+
+    def result_bounds(self, site: CallSite) -> tuple | None:
+        """Bounds (``lo:hi`` slices) of an explicit-shape function result in the caller's terms: the
+        callee's dummies replaced by the actual arguments; None when anything else is involved."""
+        callee = site.callee
+        rs = callee.scope.lookup(callee.result) if callee.result else None
+        if rs is None or not rs.dims or any(d.kind != "explicit" or d.hi is None for d in rs.dims):
+            return None
+        actuals = map_actuals(site)
+        ok = True
+
+        def subst(n: E.Expr) -> E.Expr:
+            nonlocal ok
+            if isinstance(n, (E.Name, E.Index)):
+                s = callee.scope.lookup(n.name)
+                if s is not None and s.is_arg and n.name in actuals and isinstance(n, E.Name):
+                    a = actuals[n.name]
+                    return a if isinstance(a, (E.Name, E.Index, E.IntLit)) else E.Paren(a)
+                if s is not None and s.parameter and s.init is not None:
+                    return E.Paren(s.init)
+                if not (I.is_intrinsic(n.name) and isinstance(n, E.Index)):
+                    ok = False
+            return n
+
+        out = []
+        for d in rs.dims:
+            lo = E.transform(d.lo, subst) if d.lo is not None else B.ONE
+            hi = E.transform(d.hi, subst)
+            out.append(E.Slice(lo, hi))
+        return tuple(out) if ok else None
 
     def derivative_args(self, site: CallSite, pre: list[S.Stmt]) -> list[E.Expr]:
         """Actual arguments of a ``_d`` call: each active formal's actual followed by its tangent."""
@@ -351,7 +398,8 @@ class Tangenter:
             return self._routine
         r = self.r
         body = self.body(r.body)
-        active_f = set(self.act.active_formals(r))
+        active_f = set(self.ctx.derivative_formals(r))
+        body = self.local_formal_tangents() + body
         args: list[str] = []
         for a in r.args:
             args.append(a)
@@ -367,8 +415,14 @@ class Tangenter:
         prefix = tuple(p for p in r.prefix if p == "recursive")
         if "elemental" in r.prefix:
             prefix = ("impure", "elemental")     # sets the primal result through an argument
+        entry: list[S.Stmt] = []
+        rsym = r.scope.lookup(r.result) if r.is_function else None
+        if rsym is not None and rsym.allocatable:
+            # the primal result, now an argument, is unallocated on entry as a result would be
+            v = E.Name(r.result)
+            entry.append(S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], logical_if=True))
         dr = DerivRoutine(f"{r.name}_d", r, kind, args, result=result, module=r.module,
-                          body=self.zero_locals() + body, prefix=prefix)
+                          body=entry + self.zero_locals() + body, prefix=prefix)
         dr = finish(dr, r, self.ds, self.called, result_is_local=True)
         if "elemental" in r.prefix:
             # every dummy of an elemental procedure needs an INTENT; tangents and the result: INOUT
@@ -379,6 +433,26 @@ class Tangenter:
             dr.externals.append(Symbol(name, type=t, procedure=True))
         self._routine = dr
         return dr
+
+    def local_formal_tangents(self) -> list[S.Stmt]:
+        """The head's active arguments outside --vars/--outvars: local tangents, zero on entry."""
+        out: list[S.Stmt] = []
+        for a in self.ctx.local_derivative_formals(self.r):
+            sym = self.r.scope.local(a)
+            dn = self.ds.dname(a)
+            self.ds.local_formals.add(dn)
+            if sym.dims and any(d.kind == "assumed_size" for d in sym.dims):
+                raise UnsupportedError(self.r.loc, f"argument '{a}' of '{self.r.name}' is active but in neither "
+                                                   f"--vars nor --outvars, and its size is assumed: name it in "
+                                                   f"--vars or --outvars")
+            if sym.dims and any(d.kind in ("assumed_shape", "deferred") for d in sym.dims) or sym.allocatable:
+                out.append(S.If([(E.UnOp(".not.", E.Call("allocated", (E.Name(dn),))),
+                                  [S.Allocate([E.Name(dn)], options=f"mold={a}")])], logical_if=True))
+            if sym.type is not None and sym.type.base == "type":
+                out.append(S.Assign(E.Name(dn), E.Call(diff_type_name(sym.type.derived), ())))
+            else:
+                out.append(S.Assign(E.Name(dn), _zero(self.kind_of(E.Name(a)))))
+        return out
 
     def zero_locals(self) -> list[S.Stmt]:
         """Tangents of locals start at 0 (a local's value on entry does not depend on the inputs).

@@ -216,6 +216,10 @@ class Effects:
                 used |= subscript_names(it)
                 defs.add(E.base_name(it))
             d = frozenset(self._ids(r, defs))
+            if not st.deallocate:
+                # ALLOCATE needs the array unallocated: its allocation status is read, so a
+                # checkpointed call that allocates it gets it back unallocated when recomputed
+                used |= defs
             return frozenset(self._ids(r, used)), d, d
         if isinstance(st, S.Where):
             return self.body_effects(r, [st])

@@ -55,7 +55,40 @@ def declaration(s: Symbol, keep_intent: bool = True) -> str:
 
 
 def order_symbols(symbols: list[Symbol]) -> list[Symbol]:
+    """Named constants, then integer scalars, then the rest; within that, every symbol after the
+    symbols its value, bounds or kind refer to (``parameter (mu = one)`` after ``one``)."""
     params = [s for s in symbols if s.parameter]
     ints = [s for s in symbols if not s.parameter and not s.dims and s.type is not None and s.type.base == "integer"]
     rest = [s for s in symbols if s not in params and s not in ints]
-    return params + ints + rest
+    return _after_dependencies(params + ints + rest)
+
+
+def _refs(s: Symbol) -> set[str]:
+    from fadj.ir import expr as E
+    names: set[str] = set()
+    exprs = [s.init] if s.parameter and s.init is not None else []
+    for d in s.dims or ():
+        exprs += [d.lo, d.hi]
+    for e in exprs:
+        if e is not None:
+            names |= {n.name for n in E.walk(e) if isinstance(n, (E.Name, E.Index))}
+    return names - {s.name}
+
+
+def _after_dependencies(order: list[Symbol]) -> list[Symbol]:
+    """Stable topological order: each symbol as early as its position allows, after what it uses."""
+    names = {s.name for s in order}
+    deps = {id(s): _refs(s) & names for s in order}
+    done: set[str] = set()
+    out: list[Symbol] = []
+    left = list(order)
+    while left:
+        for i, s in enumerate(left):
+            if deps[id(s)] <= done:
+                break
+        else:
+            i = 0           # a cycle (not valid Fortran): keep the given order
+        s = left.pop(i)
+        out.append(s)
+        done.add(s.name)
+    return out

@@ -14,8 +14,9 @@ from fadj import __version__
 from fadj.ad.deriv import DerivRoutine
 from fadj.ad.dscope import diff_module_name
 from fadj.backend.decls import declaration, order_symbols
-from fadj.backend.fortran import StmtPrinter, wrap_line
+from fadj.backend.fortran import MAX_LINE, StmtPrinter, wrap_line
 from fadj.backend.render import render
+from fadj.errors import Loc, UnsupportedError
 from fadj.ir.program import Program, Use
 
 
@@ -51,6 +52,7 @@ def routine_text(dr: DerivRoutine | TextRoutine, depth: int = 0) -> str:
         header = f"{prefix}function {dr.name}({args}){res}"
     else:
         header = f"{prefix}subroutine {dr.name}({args})"
+    header = "\n".join(wrap_line(indent + header))[len(indent):]    # long argument lists continue
     uses = [ln[len(indent) + 2:] for u in _dedupe([use_line(u) for u in dr.uses])
             for ln in wrap_line(indent + "  " + u)]
     decls = [declaration(s) for s in order_symbols(dr.symbols)]
@@ -187,6 +189,28 @@ def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals
         while name in out:
             k += 1
             name = f"{Path(path).stem}{k}_{suffix}.f90"
-        out[name] = render("deriv_file.f90.j2", version=__version__, mode=mode, source=Path(path).name,
-                           modules=mods, routines=rts)
+        out[name] = within_line_limit(render("deriv_file.f90.j2", version=__version__, mode=mode,
+                                             source=Path(path).name, modules=mods, routines=rts), name)
     return out
+
+
+def within_line_limit(text: str, name: str) -> str:
+    """Every line at most 132 columns (gfortran's default for free form), whatever the input's
+    line lengths: the last net under the wrapping done statement by statement."""
+    lines = text.split("\n")
+    if all(len(ln) <= MAX_LINE for ln in lines):
+        return text
+    out = []
+    for ln in lines:
+        if len(ln) <= MAX_LINE:
+            out.append(ln)
+            continue
+        if ln.lstrip().startswith("!"):
+            out.append(ln[:MAX_LINE])        # a comment fadj wrote: shortened
+            continue
+        parts = wrap_line(ln)
+        if any(len(x) > MAX_LINE for x in parts):
+            raise UnsupportedError(Loc(name), f"a generated line cannot be split to 132 columns: "
+                                         f"'{ln.strip()[:60]}...'")
+        out += parts
+    return "\n".join(out)

@@ -328,6 +328,7 @@ class _Loader:
         r.end_loc = _loc(end, src)
         bl = BodyLowerer(src.path, src.fixed_form, ex, src)
         r.body = bl.block(body_nodes, r.end_loc)
+        r.data = r.data + bl.formats
         if bl.stmt_functions:
             _inline_stmt_functions(r, bl.stmt_functions)
         for st in S.walk_stmts(r.body):

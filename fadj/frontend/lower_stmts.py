@@ -46,6 +46,9 @@ class BodyLowerer:
         self.pending: list[S.Directive] = []
         self.stmt_functions: dict[str, tuple[list[str], E.Expr]] = {}
         self.seen_exec = False
+        #: FORMAT statements (label and text): not executable, so they leave the body (where the
+        #: reverse sweep would take their labels for jump targets) and are declared with the DATA
+        self.formats: list[str] = []
 
     # -- helpers -------------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -157,6 +160,10 @@ class BodyLowerer:
     def statement(self, node) -> S.Stmt | None:
         handler = lookup(_DISPATCH, node)
         loc = self.loc(node)
+        if isinstance(node, F.Format_Stmt):
+            lab = self.label_of(node)
+            self.formats.append(f"{lab} {_text(node)}" if lab is not None else _text(node))
+            return None
         if handler is None:
             if isinstance(node, _IO_CLASSES):
                 st = self.raw_io(node, loc)

@@ -243,7 +243,7 @@ def driver_spec(ctx, opts: CheckOptions) -> dict:
                                              f"COMMON variable (write your own driver)")
     reads = ctx.effects.summary(head).reads
     dim_users = _dimension_arguments(head)
-    active = set(ctx.activity.active_formals(head))
+    active = set(ctx.derivative_formals(head))
     names = _Names(set(head.args) | {head.name, f"{head.name}_d", f"{head.name}_b"} | ({opts.init} if opts.init else set()))
     args: list[DArg] = []
     for a in head.args:

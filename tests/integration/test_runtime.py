@@ -179,6 +179,8 @@ def test_public_names_of_the_contract():
         "fadj_stats_snapshot_begin", "fadj_stats_snapshot_end", "fadj_stats_recompute",
         "fadj_stats_reset", "fadj_stats_report",
         "fadj_stats_pushed_bytes", "fadj_stats_snapshot_bytes", "fadj_stats_recomputations",
+        # sequence-association helpers and the aliasing stop (derivative code calls them)
+        "fadj_seq_get_r4", "fadj_seq_get_r8", "fadj_seq_add_r4", "fadj_seq_add_r8", "fadj_alias_error",
     }
     assert "implicit none" in text
     # one specific per operation x type x rank

@@ -181,7 +181,8 @@ class AssignMixin:
                 if var_id(self.r, name) in pushed:
                     redo.append(pop(a))
                 if active:
-                    after.append(S.Allocate([ab], deallocate=True))
+                    # the adjoint may not exist yet (the array came from a call recomputed later)
+                    after.append(S.If([(E.Call("allocated", (ab,)), [S.Allocate([ab], deallocate=True)])], None))
                     redo += [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))]
                 pops = []
                 for k in reversed(range(rank)):
@@ -192,11 +193,13 @@ class AssignMixin:
                     shape = tuple(E.Slice(E.Call("lbound", (a, E.IntLit(str(k)))), E.Call("ubound", (a, E.IntLit(str(k)))))
                                   for k in range(1, rank + 1))
                     alloc = [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))]
-                    if sym.is_arg or sym.is_global:
-                        alloc = [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))), [S.Allocate([E.Index(ab.name, shape)])])]),
-                                 S.Assign(ab, self.zero_of(sym))]
+                    if sym.is_arg or sym.is_global or sym.is_result:
+                        # an adjoint that exists already holds what the backward sweep has
+                        # accumulated for the new values (a recomputed call): keep it
+                        alloc = [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))),
+                                        [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))])])]
                     after += alloc
-                    if not (sym.is_arg or sym.is_global):
+                    if not (sym.is_arg or sym.is_global or sym.is_result):
                         bwd.append(S.Allocate([ab], deallocate=True))
                 bwd.append(S.Allocate([a], deallocate=True))
         return fwd + [st] + after, bwd

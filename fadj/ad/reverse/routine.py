@@ -35,9 +35,10 @@ class RoutineMixin:
             fwd = fwd + [S.Continue(label=self._end_label)]
         r = self.r
         is_head = r is self.ctx.head
-        active_f = set(self.act.active_formals(r))
+        active_f = set(self.ctx.derivative_formals(r))
         body: list[S.Stmt] = []
         zero = self.zero_locals()
+        fwd = self.local_formal_derivatives() + fwd
         if version == "b":
             save, restore = self.preserve_outputs() if is_head else ([], [])
             if is_head and self.ctx.profile:
@@ -167,6 +168,28 @@ class RoutineMixin:
             out.append(S.Assign(E.Name(dn), E.RealLit(f"0.0_{kind}")))
         return out
 
+    def local_formal_derivatives(self) -> list[S.Stmt]:
+        """The head's active arguments outside --vars/--outvars: local derivatives, zero (allocated
+        like the argument where its shape is assumed)."""
+        out: list[S.Stmt] = []
+        for a in self.ctx.local_derivative_formals(self.r):
+            sym = self.r.scope.local(a)
+            dn = self.ds.dname(a)
+            self.ds.local_formals.add(dn)
+            if sym.dims and any(d.kind == "assumed_size" for d in sym.dims):
+                raise UnsupportedError(self.r.loc, f"argument '{a}' of '{self.r.name}' is active but in neither "
+                                                   f"--vars nor --outvars, and its size is assumed: name it in "
+                                                   f"--vars or --outvars")
+            if sym.dims and any(d.kind in ("assumed_shape", "deferred") for d in sym.dims) or sym.allocatable:
+                out.append(S.If([(E.UnOp(".not.", E.Call("allocated", (E.Name(dn),))),
+                                  [S.Allocate([E.Name(dn)], options=f"mold={a}")])], logical_if=True))
+            if sym.type is not None and sym.type.base == "type":
+                from fadj.ir.derived import diff_type_name
+                out.append(S.Assign(E.Name(dn), E.Call(diff_type_name(sym.type.derived), ())))
+            else:
+                out.append(S.Assign(E.Name(dn), self.zero_of(sym)))
+        return out
+
     def _explicitly_allocated(self, name: str) -> bool:
         return any(isinstance(st, S.Allocate) and any(E.base_name(i) == name for i in st.items)
                    for st in S.walk_stmts(self.r.body))
@@ -230,8 +253,13 @@ class RoutineMixin:
                 if sym is None:
                     continue
                 keep = E.Name(self.ds.like(f"ad_save_{ref.name}", sym))
-                save.append(S.Assign(keep, ref))
-                restore.append(S.Assign(ref, keep))
+                if sym.allocatable and sym.dims:
+                    # unallocated at the end stays unallocated
+                    save.append(_copy_allocation(ref, keep))
+                    restore.append(_copy_allocation(keep, ref))
+                else:
+                    save.append(S.Assign(keep, ref))
+                    restore.append(S.Assign(ref, keep))
         return save, restore
 
     def _call_clobbers(self, vid: str) -> bool:
@@ -240,3 +268,8 @@ class RoutineMixin:
                 return True
         return False
 
+
+def _copy_allocation(src: E.Expr, dst: E.Expr) -> S.Stmt:
+    """``dst = src`` for allocatable arrays, ``src`` possibly unallocated (then so is ``dst``)."""
+    return S.If([(E.Call("allocated", (src,)), [S.Assign(dst, src)])],
+                [S.If([(E.Call("allocated", (dst,)), [S.Allocate([dst], deallocate=True)])], None)])

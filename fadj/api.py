@@ -34,23 +34,24 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
                   outdir: str | Path = "fadj_out", opts: CheckpointOptions | None = None,
                   build: bool = False, fflags: str | None = None,
                   source: SourceOptions | None = None, profile: bool | str = False,
-                  profile_timed: set | None = None, cache: bool = True) -> Result:
+                  profile_timed: set | None = None, cache: bool = True, origins: bool = False) -> Result:
     """``fflags`` overrides the Makefile's FFLAGS for ``build``; ``source`` holds the user's
     ``-D``/``-I``/``--cpp``/``--fflags``: how the sources are read and how the Makefile compiles them.
     ``cache``: keep parse trees and generated routines in ``OUTDIR/.fadj-cache`` so that a
-    re-run after a directive edit redoes only what changed (``fadj.cache``)."""
+    re-run after a directive edit redoes only what changed (``fadj.cache``).  ``origins``: generated
+    statements are preceded by comments naming their source line (debug builds; no cache)."""
     was = gc.isenabled()
     gc.disable()        # parse trees are millions of objects: collecting them cost a quarter of a run
     try:
         return _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, fflags, source,
-                              profile, profile_timed, cache)
+                              profile, profile_timed, cache and not origins, origins)
     finally:
         if was:
             gc.enable()
 
 
 def _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, fflags, source, profile,
-                   profile_timed, cache) -> Result:
+                   profile_timed, cache, origins=False) -> Result:
     opts = opts or CheckpointOptions()
     source = source or SourceOptions()
     dcache = DiffCache(Path(outdir) / ".fadj-cache") if cache else None
@@ -75,11 +76,11 @@ def _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, ffl
     if mode == "both":
         # one library with both: one <stem>_diff.f90 per source, one m_diff holding _d, _b, vd and vb
         files = derivative_files(prog, routines, ctx.needed_module_globals, "diff", "tangent and reverse",
-                                 var_suffixes=("d", "b"), needed_types=ctx.needed_types)
+                                 var_suffixes=("d", "b"), needed_types=ctx.needed_types, origins=origins)
     else:
         sfx = "b" if mode == "reverse" else "d"
         files = derivative_files(prog, routines, ctx.needed_module_globals, sfx, mode,
-                                 needed_types=ctx.needed_types)
+                                 needed_types=ctx.needed_types, origins=origins)
     write_outdir(outdir, prog, files, source=source)
     if dcache is not None:
         dcache.prune()

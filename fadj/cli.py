@@ -85,13 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=1, help="seed of the inputs and directions (default 1)")
     c.add_argument("--init", default=None, metavar="NAME",
                    help="a subroutine of the sources, with the head's arguments, that sets the inputs")
-    c.add_argument("--tol", type=float, default=1e-6, help="finite-difference tolerance (default 1e-6)")
+    c.add_argument("--tol", type=float, default=None,
+                   help="finite-difference tolerance (default 1e-6; 1e-3 with single-precision inputs or outputs)")
     c.add_argument("--directions", type=int, default=3, metavar="N", help="random directions (default 3)")
     c.add_argument("--link", nargs="+", default=[], metavar="FILE",
                    help="extra sources or objects for the driver build (e.g. NAME_d/NAME_b of --external routines)")
     c.add_argument("--nocheckpoint", action="store_true", help="split mode (no checkpoint) as the default for every call")
     c.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',
                    help="split mode for every call to the listed routines")
+    c.add_argument("--value", action="extend", nargs="+", default=[], metavar="NAME=TEXT",
+                   help="value of a CHARACTER argument (--value task=FG)")
+    c.add_argument("--debug", action="store_true",
+                   help="build with -g -fcheck=all -fbacktrace, run with FADJ_DEBUG=1, trace a crash to your source line")
     c.add_argument("--no-generate", action="store_true",
                    help="rebuild and rerun the driver already in OUTDIR (after editing it or the generated code)")
     from fadj.tools.directive_cli import add_commands   # callgraph, directives list|set|clear
@@ -177,7 +182,7 @@ def _dispatch(args) -> int:
                             checkpoint=CheckpointOptions(nocheckpoint=args.nocheckpoint,
                                                          nocheckpoint_routines=_names(args.nocheckpoint_routines),
                                                          externals=_names(args.external)),
-                            source=args.source_options)
+                            source=args.source_options, values=args.value, debug=args.debug)
         rep = run_check(opts, echo=print)
         print(rep.summary())
         return 0

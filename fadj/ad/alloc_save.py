@@ -24,6 +24,7 @@ import copy
 
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
+from fadj.ir.visit import with_bodies
 from fadj.ir.symbols import Dim, Symbol, TypeSpec
 
 _OPS = ("fadj_push", "fadj_pop", "fadj_look")
@@ -46,7 +47,7 @@ class AllocSaver:
             if rank:
                 out += self._expand(st, rank)
             elif st.bodies():
-                out.append(self._rebuilt(st))
+                out.append(with_bodies(st, self.body))
             else:
                 out.append(st)
         return out
@@ -55,18 +56,6 @@ class AllocSaver:
         if isinstance(st, S.CallStmt) and st.name in _OPS and len(st.args) == 1 and isinstance(st.args[0], E.Name):
             return self.is_allocatable(st.args[0].name)
         return 0
-
-    def _rebuilt(self, st: S.Stmt) -> S.Stmt:
-        new = copy.copy(st)
-        if isinstance(st, (S.If, S.Where)):
-            new.branches = [(c, self.body(b)) for c, b in st.branches]
-            new.else_body = self.body(st.else_body) if st.else_body is not None else None
-        elif isinstance(st, S.SelectCase):
-            new.cases = [(sel, self.body(b)) for sel, b in st.cases]
-            new.default = self.body(st.default) if st.default is not None else None
-        elif hasattr(st, "body"):
-            new.body = self.body(st.body)
-        return new
 
     # -- temporaries -------------------------------------------------------------
     def _on_flag(self) -> E.Name:

@@ -27,7 +27,7 @@ def primal_symbols(r: Routine, args: list[str], result_is_local: bool) -> tuple[
         if s.procedure:
             if s.name == r.name and not r.is_function:
                 continue
-            if s.intrinsic or (I.is_intrinsic(s.name) and not s.external):
+            if s.intrinsic or (I.is_intrinsic(s.name) and not s.external) or I.from_passive_module(r, s.name):
                 continue
             if any(ir.name == s.name for ir in r.internals):
                 continue

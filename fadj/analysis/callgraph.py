@@ -161,7 +161,7 @@ def _site(prog: Program, r: Routine, st: S.Stmt, externals: set[str]) -> CallSit
     if isinstance(st, S.CallStmt):
         callee = resolve(prog, r, st.name, st.args)
         if callee is None:
-            if st.name in I.SUBROUTINES:
+            if st.name in I.SUBROUTINES or I.from_passive_module(r, st.name):
                 return None
             return CallSite(r, st, st.name, None, list(st.args), external=st.name in externals)
         return CallSite(r, st, st.name, callee, list(st.args))
@@ -173,7 +173,8 @@ def _site(prog: Program, r: Routine, st: S.Stmt, externals: set[str]) -> CallSit
         callee = resolve(prog, r, fc.name, list(fc.args))
         if callee is not None and callee.is_function:
             return CallSite(r, st, fc.name, callee, list(fc.args), is_function=True)
-        if callee is None and not I.is_intrinsic(fc.name) and sym is not None and sym.procedure:
+        if callee is None and not I.is_intrinsic(fc.name) and sym is not None and sym.procedure \
+                and not I.from_passive_module(r, fc.name):
             return CallSite(r, st, fc.name, None, list(fc.args), is_function=True,
                             external=fc.name in externals)
     return None

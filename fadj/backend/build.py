@@ -191,17 +191,24 @@ def _dependency_order(sources: dict[str, str]) -> list[str]:
 
 
 def run_make(outdir: str | Path, fflags: str | None = None, jobs: int = 2) -> str:
-    """Build ``libadjoint.a``; on failure raise BuildError carrying the compiler's first error."""
+    """Build ``libadjoint.a``; on failure raise BuildError carrying the compiler's first error.
+    Built with other FFLAGS than last time (a --debug build, then a plain one): everything is
+    rebuilt, since make itself only looks at times."""
     if shutil.which("make") is None or shutil.which("gfortran") is None:
         raise BuildError(Loc(str(outdir)), "make and gfortran are needed to build the generated code "
                                           "(apt-get install -y gfortran make)")
     cmd = ["make", "-C", str(outdir), f"-j{jobs}"]
     if fflags is not None:
         cmd.append(f"FFLAGS={fflags}")
+    stamp = Path(outdir) / ".fadj-fflags"
+    flags = fflags if fflags is not None else "(Makefile default)"
+    if stamp.exists() and stamp.read_text() != flags:
+        cmd.append("-B")
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         err = _first_error(p.stdout + p.stderr)
         raise BuildError(Loc(str(Path(outdir) / "Makefile")), f"building the generated code failed: {err}")
+    stamp.write_text(flags)
     return p.stdout
 
 

@@ -41,7 +41,8 @@ class TextRoutine:
     internals: list = field(default_factory=list)
 
 
-def routine_text(dr: DerivRoutine | TextRoutine, depth: int = 0) -> str:
+def routine_text(dr: DerivRoutine | TextRoutine, depth: int = 0, origins: bool = False) -> str:
+    """The Fortran text of a derivative routine; ``origins``: with source-origin comments."""
     if isinstance(dr, TextRoutine):
         return dr.text
     indent = "  " * depth
@@ -61,13 +62,13 @@ def routine_text(dr: DerivRoutine | TextRoutine, depth: int = 0) -> str:
     for blk, members in dr.commons.items():
         decls.append(f"common /{blk}/ {', '.join(members)}")
     decls += dr.data
-    p = StmtPrinter()
+    p = StmtPrinter(origins)
     p.body(dr.body, depth + 1)
     decls = [ln for d in decls for ln in wrap_line(indent + "  " + d)]
     decls = [d[len(indent) + 2:] for d in decls]
     return render("routine.f90.j2", indent=indent, header=header, uses=uses, decls=decls, body=p.lines,
                   kind=dr.kind, name=dr.name, comment=dr.comment,
-                  internals=[routine_text(i, depth + 1) for i in dr.internals]).rstrip("\n")
+                  internals=[routine_text(i, depth + 1, origins) for i in dr.internals]).rstrip("\n")
 
 
 def _dedupe(lines: list[str]) -> list[str]:
@@ -127,7 +128,7 @@ def _type_order(prog: Program, names: set[str]) -> list[str]:
 
 def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals: dict[str, set[str]],
                      suffix: str, mode: str, var_suffixes: tuple[str, ...] | None = None,
-                     needed_types: set[str] | None = None) -> dict[str, str]:
+                     needed_types: set[str] | None = None, origins: bool = False) -> dict[str, str]:
     """{file name: text} of the derivative sources, one per primal source file.
 
     ``suffix`` names the files (``cost_b.f90``); ``var_suffixes`` (default: ``suffix``)
@@ -178,9 +179,9 @@ def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals
         path = dr.origin.source.path
         if dr.module is not None:
             dm = module(dr.module)
-            dm.routines.append(routine_text(dr, 0))
+            dm.routines.append(routine_text(dr, 0, origins))
         else:
-            file_of(path)[1].append(routine_text(dr, 0))
+            file_of(path)[1].append(routine_text(dr, 0, origins))
     out: dict[str, str] = {}
     for path in order:
         mods, rts = by_file[path]

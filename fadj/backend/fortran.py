@@ -97,11 +97,19 @@ INDENT = "  "
 MAX_LINE = 132
 
 
-class StmtPrinter:
-    """Prints statement lists as indented free-form lines."""
+#: comment that ``origins`` printing puts before the lines of each source statement
+ORIGIN = "! fadj origin: "
 
-    def __init__(self):
+
+class StmtPrinter:
+    """Prints statement lists as indented free-form lines.  With ``origins`` (debug builds), a
+    comment ``! fadj origin: file:line`` precedes the lines that come from each source line, so
+    that a crash at a generated line can be traced back (``fadj check --debug``)."""
+
+    def __init__(self, origins: bool = False):
         self.lines: list[str] = []
+        self.origins = origins
+        self._origin = None
 
     def emit(self, text: str, depth: int, label: str | None = None) -> None:
         prefix = INDENT * depth
@@ -114,6 +122,9 @@ class StmtPrinter:
             self.stmt(st, depth)
 
     def stmt(self, st: S.Stmt, depth: int) -> None:
+        if self.origins and st.loc is not None and (st.loc.file, st.loc.line) != self._origin:
+            self._origin = (st.loc.file, st.loc.line)
+            self.lines.append(INDENT * depth + ORIGIN + f"{st.loc.file}:{st.loc.line}")
         method = getattr(self, "p_" + type(st).__name__)
         method(st, depth)
 

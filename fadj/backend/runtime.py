@@ -3,8 +3,8 @@
 Every ``templates/runtime/*.j2`` is rendered (output name: the template name
 without ``.j2``) and every plain ``templates/runtime/*.f90`` is copied, so new
 runtime pieces (e.g. ``fadj_revolve.f90.j2``) are picked up without code changes.
-``fadj_stack.f90`` comes first in compile order: the other runtime modules may
-use it.
+``fadj_stack_debug.f90`` and ``fadj_stack.f90`` come first in compile order: fadj_stack
+uses fadj_stack_debug, the other runtime modules may use fadj_stack.
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from pathlib import Path
 from fadj.backend.render import render, templates_dir
 
 RUNTIME_DIR = "runtime"
-FIRST = "fadj_stack.f90"
+FIRST = ("fadj_stack_debug.f90", "fadj_stack.f90")
 
 
 def _compile_order(names) -> list[str]:
-    return sorted(names, key=lambda n: (n != FIRST, n))
+    return sorted(names, key=lambda n: (FIRST.index(n) if n in FIRST else len(FIRST), n))
 
 
 def runtime_sources() -> dict[str, str]:

@@ -75,3 +75,27 @@ def is_intrinsic(name: str) -> bool:
 def generic_name(name: str) -> str:
     """``dsin`` -> ``sin``: the derivative rules are written for generic names."""
     return SPECIFIC[name][0] if name in SPECIFIC else name
+
+
+#: procedures of these intrinsic modules are called like intrinsics (no derivative: timers, thread
+#: counts, IEEE inquiries), by the prefix all their names share; MPI is not among them: its calls
+#: move data and need their adjoints
+PASSIVE_MODULES = {"omp_lib": "omp_", "iso_fortran_env": "compiler_", "iso_c_binding": "c_",
+                    "ieee_arithmetic": "ieee_", "ieee_exceptions": "ieee_"}
+
+
+def from_passive_module(r, name: str) -> bool:
+    """Whether ``name`` in routine ``r`` is a procedure of a passive intrinsic module."""
+    s = r.scope.lookup(name)
+    if s is not None and s.intrinsic and s.module in PASSIVE_MODULES:
+        return True
+    if s is not None and (s.module is not None or not s.procedure):
+        return False
+    unit = r
+    while unit is not None:
+        for u in unit.uses:
+            prefix = PASSIVE_MODULES.get(u.module)
+            if prefix and u.only is None and name.startswith(prefix):
+                return True
+        unit = unit.host
+    return False

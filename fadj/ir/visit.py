@@ -1,6 +1,7 @@
 """Visiting the expressions held by statements (read them, or rewrite them in place)."""
 from __future__ import annotations
 
+import copy
 from typing import Callable
 
 from fadj.ir import expr as E
@@ -37,3 +38,18 @@ def _map_stmt(st: S.Stmt, fn) -> None:
         st.expr = fn(st.expr)
     elif isinstance(st, S.Allocate):
         st.items = [fn(i) for i in st.items]
+
+
+def with_bodies(st: S.Stmt, fn: Callable[[list[S.Stmt]], list[S.Stmt]]) -> S.Stmt:
+    """A shallow copy of ``st`` whose nested statement lists are ``fn`` of the originals (for
+    rewrites that must not touch lists shared with other routines)."""
+    new = copy.copy(st)
+    if isinstance(st, (S.If, S.Where)):
+        new.branches = [(c, fn(b)) for c, b in st.branches]
+        new.else_body = fn(st.else_body) if st.else_body is not None else None
+    elif isinstance(st, S.SelectCase):
+        new.cases = [(sel, fn(b)) for sel, b in st.cases]
+        new.default = fn(st.default) if st.default is not None else None
+    elif isinstance(st, (S.Do, S.DoWhile, S.Region)):
+        new.body = fn(st.body)
+    return new

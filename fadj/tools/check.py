@@ -60,6 +60,7 @@ from fadj.errors import NOWHERE, BuildError, CheckFailed, FadjError, Loc, NameEr
 from fadj.ir import expr as E
 from fadj.ir.consts import NotConstant, evaluate
 from fadj.ir.program import Routine
+from fadj.tools.crash import analyse, describe
 from fadj.tools.fortran_numbers import fortran_float
 
 DRIVER = "check_driver.f90"
@@ -95,13 +96,15 @@ class CheckOptions:
     ranges: list[str] = field(default_factory=list)       # NAME=LO:HI
     seed: int = 1
     init: str | None = None
-    tol: float = 1e-6
+    tol: float | None = None       # default: 1e-6, or 1e-3 when an input or output is single precision
     ndir: int = 3
     checkpoint: CheckpointOptions = field(default_factory=CheckpointOptions)
     link: list[str] = field(default_factory=list)         # extra sources/objects for the driver build
     generate: bool = True
     fflags: str = "-O2"
     timeout: float = 1800
+    values: list[str] = field(default_factory=list)       # NAME=TEXT (character arguments)
+    debug: bool = False            # -g -fcheck=all builds, FADJ_DEBUG=1, crashes traced to the source
     source: object = None          # fadj.frontend.options.SourceOptions: -D/-I/--cpp/--fflags of the sources
 
 
@@ -132,7 +135,7 @@ class DArg:
 
     dummy: str                    # name in the head (reports use it)
     name: str                     # driver variable holding the value
-    base: str                     # real | integer | logical
+    base: str                     # real | integer | logical | character
     kind: int
     dims: list[tuple[int, int]]   # (lower, upper) bounds; empty for a scalar
     fill: str = "zero"            # random | value | zero
@@ -145,6 +148,7 @@ class DArg:
     bname: str = ""
     sizes_arrays: bool = False    # an integer argument that dimensions arrays
     is_result: bool = False
+    clen: int = 1                 # character length
 
     @property
     def size(self) -> int:
@@ -193,6 +197,49 @@ def _int(text: str, what: str) -> int:
         raise FadjError(NOWHERE, f"--size {what}={text}: expected an integer") from None
 
 
+def _parse_values(items: list[str]) -> dict[str, str]:
+    """``--value task=FG`` (the text may hold anything but a newline; quotes are added)."""
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise FadjError(NOWHERE, f"--value '{item}': expected NAME=TEXT")
+        k, v = item.split("=", 1)
+        k = k.strip().lower()
+        if not k.isidentifier():
+            raise FadjError(NOWHERE, f"--value '{item}': expected NAME=TEXT")
+        out[k] = v
+    return out
+
+
+def _character_arg(d: DArg, sym, values: dict[str, str], is_input: bool, head: Routine, loc: Loc) -> None:
+    """A CHARACTER argument (a task string, a file name): a fixed value from --value."""
+    from fadj.ir.consts import try_int
+    if sym.dims:
+        raise UnsupportedError(loc, f"argument '{d.dummy}' of '{head.name}' is a character array: fadj check "
+                                    f"handles character scalars (write your own driver)")
+    text = values.get(d.dummy)
+    if text is None and is_input:
+        raise NameErr(loc, f"character argument '{d.dummy}' of '{head.name}' is an input: give its value with "
+                           f"--value {d.dummy}=TEXT")
+    text = text or ""
+    n = None
+    spec = (sym.type.char_len or "1").strip()
+    if spec not in ("*", ":"):
+        try:
+            n = int(spec)
+        except ValueError:
+            s = head.scope.lookup(spec.lower())
+            n = try_int(s.init) if s is not None and s.parameter else None
+            if n is None:
+                raise UnsupportedError(loc, f"character argument '{d.dummy}' of '{head.name}' has length '{spec}': "
+                                            f"fadj check needs a constant or assumed (*) length") from None
+    d.clen = n if n is not None and n > 0 else max(len(text), 1)
+    if n is not None and n > 0 and len(text) > n:
+        raise FadjError(NOWHERE, f"--value {d.dummy}={text}: longer than its length {n}")
+    d.fill = "value"
+    d.value = "'" + text.replace("'", "''") + "'"
+
+
 def _logical(text: str, what: str) -> str:
     t = text.strip(".").lower()
     if t in ("true", "t", "1", "yes"):
@@ -232,10 +279,11 @@ def driver_spec(ctx, opts: CheckOptions) -> dict:
     head: Routine = ctx.head
     sizes = parse_assignments(opts.sizes, "--size")
     ranges = _parse_ranges(opts.ranges)
+    values = _parse_values(opts.values)
     known = set(head.args) | ({head.result} if head.is_function else set())
-    for n in list(sizes) + list(ranges):
+    for n in list(sizes) + list(ranges) + list(values):
         if n not in known:
-            what = "--size" if n in sizes else "--range"
+            what = "--size" if n in sizes else "--range" if n in ranges else "--value"
             raise NameErr(head.loc, f"{what} {n}: '{n}' is not an argument of '{head.name}' ({', '.join(head.args)})")
     for v in ctx.vars + ctx.outvars:
         if is_global_id(var_id(head, v)) and v not in head.args:
@@ -250,15 +298,21 @@ def driver_spec(ctx, opts: CheckOptions) -> dict:
         sym = head.scope.local(a)
         loc = sym.loc or head.loc
         t = sym.type
-        if t is None or t.base not in ("real", "integer", "logical"):
+        if t is None or t.base not in ("real", "integer", "logical", "character"):
             tn = t.decl() if t is not None else "untyped"
-            raise UnsupportedError(loc, f"argument '{a}' of '{head.name}' is {tn}: fadj check handles real, integer "
-                                        f"and logical arguments (write your own driver)")
+            raise UnsupportedError(loc, f"argument '{a}' of '{head.name}' is {tn}: fadj check handles real, integer, "
+                                        f"logical and character arguments (write your own driver)")
         if sym.allocatable or sym.pointer or sym.procedure:
             raise UnsupportedError(loc, f"argument '{a}' of '{head.name}' is allocatable, a pointer or a procedure: "
                                         f"fadj check cannot generate its driver (write your own driver)")
         own = not a.startswith("ck_") and a not in _DRIVER_INTRINSICS
         d = DArg(a, a if own else names.fresh("a_" + a), t.base, t.kind, _extents(head, sym, sizes, loc))
+        if t.base == "character":
+            _character_arg(d, sym, values, a in reads and opts.init is None, head, loc)
+            args.append(d)
+            continue
+        if a in values:
+            raise FadjError(NOWHERE, f"--value {a}: '{a}' is not a character argument (give numbers with --size)")
         if t.base == "real":
             if a in sizes and not sym.is_array:
                 raise FadjError(NOWHERE, f"--size {a}: '{a}' is a real scalar, which gets a pseudo-random value "
@@ -319,11 +373,20 @@ def driver_spec(ctx, opts: CheckOptions) -> dict:
         args=args, result=result, everything=everything, ins=ins, outs=outs,
         out_only=[b for b in outs if b.arg.dummy not in ctx.vars and b.arg.active],
         nin=ins[-1].last, nout=outs[-1].last, ndir=opts.ndir, seed=opts.seed,
-        tol=_flit(opts.tol), dot_tol=_flit(max(1e-10, 1000 * eps)), primal_tol=_flit(max(1e-10, 1000 * eps)),
+        tol=_flit(check_tolerance(opts.tol, eps)), dot_tol=_flit(max(1e-10, 1000 * eps)),
+        primal_tol=_flit(max(1e-10, 1000 * eps)),
         steps=[_flit(h) for h in fd_steps(eps)], init=opts.init, init_module=init_module,
         name_len=max(len(b.label) for b in ins + outs), flit=_flit,
         dims_of=lambda d: ", ".join(f"{lo}:{hi}" for lo, hi in d.dims),
     )
+
+
+def check_tolerance(tol: float | None, eps: float) -> float:
+    """--tol, or by default 1e-6, loosened to 1e-3 when an input or output is single precision
+    (central differences of real(4) values agree to about eps**(2/3), 2e-5)."""
+    if tol is not None:
+        return tol
+    return 1e-6 if eps < 1e-10 else 1e-3
 
 
 def _flit(x: float) -> str:
@@ -448,15 +511,29 @@ def generate(opts: CheckOptions):
     from fadj.api import differentiate
     if opts.mode not in ("tangent", "reverse", "both"):
         raise FadjError(NOWHERE, f"--mode {opts.mode}: expected reverse, tangent or both")
-    if opts.ndir < 1 or not opts.tol > 0:
+    if opts.ndir < 1 or (opts.tol is not None and not opts.tol > 0):
         raise FadjError(NOWHERE, "--directions must be at least 1 and --tol positive")
     res = differentiate(opts.sources, opts.head, opts.vars, opts.outvars, opts.mode, opts.outdir, opts.checkpoint,
-                        source=opts.source)
+                        source=opts.source, origins=opts.debug)
     spec = driver_spec(res.ctx, opts)
     text = render("check_driver.f90.j2", **spec)
     path = Path(opts.outdir) / DRIVER
     path.write_text(text)
     return res, path
+
+
+#: how --debug builds the generated code and the driver
+DEBUG_FFLAGS = "-g -O0 -fcheck=all -fbacktrace"
+
+
+def makefile_flags(outdir: Path) -> list[str]:
+    """FADJ_FLAGS of the generated Makefile (the user's --fflags: -fopenmp, -fdefault-real-8...):
+    the driver is compiled and linked with them too."""
+    mk = outdir / "Makefile"
+    if not mk.exists():
+        return []
+    m = re.search(r"^FADJ_FLAGS = (.*)$", mk.read_text(), re.M)
+    return [f for f in (m.group(1).split() if m else []) if not f.startswith("-I")]
 
 
 def build_driver(outdir: Path, link: list[str], fflags: str = "-O2") -> Path:
@@ -472,8 +549,8 @@ def build_driver(outdir: Path, link: list[str], fflags: str = "-O2") -> Path:
         if not Path(f).exists():
             raise FadjError(Loc(f), "no such file")
     od = outdir.resolve()
-    cmd = ["gfortran", *fflags.split(), "-I", str(od), str(drv.resolve()), *extra, "-L", str(od), "-ladjoint",
-           "-o", str(exe.resolve())]
+    cmd = ["gfortran", *fflags.split(), *makefile_flags(outdir), "-I", str(od), str(drv.resolve()), *extra,
+           "-L", str(od), "-ladjoint", "-o", str(exe.resolve())]
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=outdir)
     if p.returncode != 0:
         lines = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.strip()]
@@ -492,9 +569,13 @@ def run_check(opts: CheckOptions, echo=None) -> CheckReport:
         generate(opts)
     elif not (outdir / DRIVER).exists():
         raise FadjError(Loc(str(outdir / DRIVER)), "no check driver here: run fadj check without --no-generate first")
-    run_make(outdir)
-    exe = build_driver(outdir, opts.link, opts.fflags)
-    out = _run(exe, opts.timeout, echo)
+    if opts.debug:
+        run_make(outdir, DEBUG_FFLAGS)
+        exe = build_driver(outdir, opts.link, DEBUG_FFLAGS)
+    else:
+        run_make(outdir)
+        exe = build_driver(outdir, opts.link, opts.fflags)
+    out, code = _run(exe, opts.timeout, echo, {"FADJ_DEBUG": "1"} if opts.debug else None)
     m = None
     for m in _RESULT.finditer(out):
         pass
@@ -503,8 +584,12 @@ def run_check(opts: CheckOptions, echo=None) -> CheckReport:
     rep = CheckReport(outdir, outdir / DRIVER, out, m is not None and m.group(1) == "PASS", worst)
     if not rep.passed:
         if m is None:
-            tail = " | ".join(out.strip().splitlines()[-3:])
-            err = CheckFailed(f"the check driver stopped without a result ({exe}): {tail}")
+            crash = analyse(out, outdir, code)
+            if crash is not None:
+                err = CheckFailed(describe(crash, opts.debug))
+            else:
+                tail = " | ".join(out.strip().splitlines()[-3:])
+                err = CheckFailed(f"the check driver stopped without a result ({exe}): {tail}")
         else:
             err = CheckFailed(rep.summary())
         err.report = rep   # type: ignore[attr-defined]
@@ -512,14 +597,18 @@ def run_check(opts: CheckOptions, echo=None) -> CheckReport:
     return rep
 
 
-def _run(exe: Path, timeout: float, echo) -> str:
+def _run(exe: Path, timeout: float, echo, env: dict | None = None) -> tuple[str, int | None]:
+    import os
+    code = None
     try:
-        p = subprocess.run([str(exe.resolve())], capture_output=True, text=True, cwd=exe.parent, timeout=timeout)
+        p = subprocess.run([str(exe.resolve())], capture_output=True, text=True, cwd=exe.parent, timeout=timeout,
+                           env=dict(os.environ, **(env or {})))
         out = p.stdout + p.stderr
+        code = p.returncode
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
         out += f"fadj: the check driver did not finish within {timeout:.0f} s\n"
     if echo is not None:
         for line in out.splitlines():
             echo(line)
-    return out
+    return out, code

@@ -68,7 +68,7 @@ class AssignMixin:
         lhs = st.lhs
         vb = self.ds.dref(lhs)
         kind = real_kind_of(lhs, self.typer)
-        out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}")] if st.loc else []
+        out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}", loc=st.loc)] if st.loc else []
         items = E.strip_parens(st.rhs).items
         t = self.lhs_type(lhs)
         tmp = E.Name(self.ds.temp("tempb_a", t, 1))
@@ -93,7 +93,7 @@ class AssignMixin:
         rank = self.typer.rank_of(lhs)
         kind = real_kind_of(lhs, self.typer)
         zero = E.RealLit(f"0.0_{kind}")
-        out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}")] if st.loc else []
+        out: list[S.Stmt] = [S.Comment(f"adjoint of line {st.loc.line}: {_short(st)}", loc=st.loc)] if st.loc else []
         if rank == 0 and mask is None and len(parts) > 1:
             # repeated pieces of the partial derivatives are evaluated once (cse.py)
             t = self.lhs_type(lhs)

@@ -62,7 +62,7 @@ class CallMixin:
             if site.callee is not None:
                 bwd.append(_call("fadj_stats_recompute"))
             name = (site.callee.name if site.callee is not None else site.name) + "_b"
-            bwd += pre + [_call(name, *adj_args)] + post + [pop(x) for x in reversed(refs)]
+            bwd += pre + [self.debug_site(site), _call(name, *adj_args)] + post + [pop(x) for x in reversed(refs)]
             return self.profiled(site, fwd, bwd)
         # split mode
         callee = site.callee
@@ -71,9 +71,17 @@ class CallMixin:
             fwd_call = S.Assign(st.lhs, E.Call(callee.name + "_fwd", tuple(prim_args)), loc=st.loc, label=st.label)
         else:
             fwd_call = S.CallStmt(callee.name + "_fwd", prim_args, loc=st.loc, label=st.label)
-        fwd = [push(x) for x in refs] + [fwd_call]
-        bwd = pre + [_call(callee.name + "_bwd", *adj_args)] + post + [pop(x) for x in reversed(refs)]
+        fwd = [push(x) for x in refs] + [self.debug_site(site), fwd_call]
+        bwd = pre + [self.debug_site(site), _call(callee.name + "_bwd", *adj_args)] + post + \
+            [pop(x) for x in reversed(refs)]
         return self.profiled(site, fwd, bwd)
+
+    def debug_site(self, site: CallSite) -> S.Stmt:
+        """FADJ_DEBUG: the source call site, for a report from inside the callee's derivative."""
+        loc = site.stmt.loc
+        where = f"{loc.file}:{loc.line}" if loc is not None else site.name
+        return S.If([(E.Name("fadj_debug"), [_call("fadj_dbg_site", E.StrLit("'" + where.replace("'", "''") + "'"))])],
+                    None, logical_if=True)
 
     def profiled(self, site: CallSite, fwd: list[S.Stmt], bwd: list[S.Stmt]):
         """With ``fadj profile``: time the two parts of a call site and measure the stack they leave."""

@@ -13,6 +13,7 @@ from fadj.ir import stmt as S
 from fadj.ir.program import Use
 from fadj.ir.symbols import LOGICAL
 from fadj.ir.symbols import TypeSpec
+from fadj.ir.visit import with_bodies
 
 
 from fadj.ad.reverse.stack import _call, _reversed_ops, pop, push
@@ -73,6 +74,7 @@ class RoutineMixin:
         if self.ctx.prog.types:
             body = self.expand_derived(body)
         name = f"{r.name}_{version}"
+        body = debug_checks(body, name, r, balanced=version == "b", start=is_head and version == "b")
         prefix = tuple(p for p in r.prefix if p == "recursive")
         if "elemental" in r.prefix:
             prefix = ("impure", "elemental")     # pushes to the stack: impure, applied element by element
@@ -273,3 +275,28 @@ def _copy_allocation(src: E.Expr, dst: E.Expr) -> S.Stmt:
     """``dst = src`` for allocatable arrays, ``src`` possibly unallocated (then so is ``dst``)."""
     return S.If([(E.Call("allocated", (src,)), [S.Assign(dst, src)])],
                 [S.If([(E.Call("allocated", (dst,)), [S.Allocate([dst], deallocate=True)])], None)])
+
+
+def debug_when(call: S.Stmt) -> S.Stmt:
+    """``if (fadj_debug) call ...``: all that FADJ_DEBUG costs when it is off."""
+    return S.If([(E.Name("fadj_debug"), [call])], None, logical_if=True)
+
+
+def debug_checks(body: list[S.Stmt], name: str, r: Routine, balanced: bool, start: bool) -> list[S.Stmt]:
+    """FADJ_DEBUG bookkeeping of a derivative routine: entry (name, source file:line of the
+    routine) and exit, where a routine that must leave the stack as it found it checks that
+    (before every RETURN too); the head's routine first reads FADJ_DEBUG."""
+    where = f"{r.loc.file}:{r.loc.line}" if r.loc is not None else r.name
+    enter = debug_when(_call("fadj_dbg_enter", E.StrLit(f"'{name}'"), E.StrLit("'" + where.replace("'", "''") + "'")))
+    leave = lambda: debug_when(_call("fadj_dbg_exit", E.LogicalLit(balanced)))   # noqa: E731
+
+    def before_returns(stmts: list[S.Stmt]) -> list[S.Stmt]:
+        out: list[S.Stmt] = []
+        for st in stmts:
+            if isinstance(st, S.Return):
+                out.append(leave())
+            out.append(with_bodies(st, before_returns) if st.bodies() else st)
+        return out
+
+    head = [_call("fadj_dbg_start")] if start else []
+    return head + [enter] + before_returns(body) + [leave()]

@@ -32,6 +32,11 @@ class Obj:
     deps: list[str]
     flags: str = ""                 # this object's own flags (a preprocessed primal copy: -cpp ...)
     headers: list[str] = field(default_factory=list)   # absolute paths of the files it INCLUDEs
+    runtime: bool = False           # fadj's runtime: compiled without the user's kind promotions
+
+
+#: gfortran flags that change the width of a type (not for fadj's runtime)
+_PROMOTION = re.compile(r"^-f(default-(real|double|integer)-\d+|(real|integer)-\d+-(real|integer)-\d+)$")
 
 
 def _modules_defined(text: str) -> set[str]:
@@ -64,7 +69,8 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
     out.mkdir(parents=True, exist_ok=True)
     sources: dict[str, str] = {}       # name in OUTDIR -> text the compiler sees (module dependencies)
     own: dict[str, tuple[str, list[str]]] = {}   # primal copy -> (its flags, its headers)
-    for name in write_runtime(out):
+    runtime = set(write_runtime(out))
+    for name in runtime:
         sources[name] = (out / name).read_text()
     for f in prog.files:
         base = Path(f.path).name
@@ -93,7 +99,7 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
         used = _modules_used(sources[name])
         deps = [_obj(other) for other in order if other != name and defined[other] & used]
         flags, headers = own.get(name, ("", []))
-        objs.append(Obj(name, _obj(name), deps, flags, headers))
+        objs.append(Obj(name, _obj(name), deps, flags, headers, runtime=name in runtime))
     user = [shlex.quote(x) for x in source.fflags if x not in _FORM_FLAGS and x != "-cpp"]
     flags = " ".join([extra_flags] + user if extra_flags else user)
     # INCLUDE files: the -I folders, then every folder of a source or header (as before)
@@ -104,8 +110,11 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
     if any(not n.endswith(".f90") and Path(n).suffix.lower() in (".f", ".for", ".f77", ".ftn") for n in order):
         flags = (flags + " -std=legacy").strip() if "-std" not in flags else flags
     cppflags = " ".join(shlex.quote(f"-D{d}") for d in source.defines)
+    # the runtime declares its kinds explicitly (real32, real64...): promoted, two of its specifics
+    # would be the same and the generic interfaces ambiguous
+    runtime_flags = " ".join(x for x in flags.split() if not _PROMOTION.match(x))
     mk = render("Makefile.j2", version=__version__, objects=[o.obj for o in objs], ordered=objs,
-                extra_flags=flags, cpp_flags=cppflags)
+                extra_flags=flags, runtime_flags=runtime_flags, cpp_flags=cppflags)
     _write_if_changed(out / "Makefile", mk)
     return order
 

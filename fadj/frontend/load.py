@@ -13,6 +13,7 @@ from fadj.errors import DirectiveError, FadjError, Loc, NameErr, UnsupportedErro
 from fadj.frontend.directive_tree import restore, statement_nodes, strip
 from fadj.frontend.directives import scan_directives
 from fadj.frontend.discover import expand_sources
+from fadj.frontend.kinds import apply_real_kinds, real_kinds
 from fadj.frontend.lower_decls import DeclLowerer
 from fadj.frontend.lower_exprs import ExprLowerer
 from fadj.frontend.lower_stmts import BodyLowerer
@@ -81,6 +82,7 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
     for u in units:
         loader.lower_routine(u)
     _check_directives_consumed(prog, directive_lines, loader.consumed)
+    apply_real_kinds(prog, real_kinds(opts.fflags))
     return prog
 
 

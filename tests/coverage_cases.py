@@ -26,6 +26,7 @@ class Case:
     split_too: bool = True    # also check with --nocheckpoint
     tol: float = 1e-6         # relative error allowed against central differences
     hrel: float = 1e-5        # relative finite-difference step
+    fflags: str = ""          # the user's compiler flags (--fflags)
 
 
 CASES: list[Case] = []
@@ -793,3 +794,133 @@ subroutine s(x, n, f)
   end do
 end subroutine
 """, inits=["    do i = 1, n\n      x(i) = 0.213d0 + 0.097d0*i\n    end do"])   # away from the kinks
+
+# ---------------------------------------------------------------------------- real-code patterns (issue 13)
+case("sequence association: array elements passed to array dummies, pieces of one work array", "supported", """\
+subroutine pieces(m, u, v, w)
+  integer m, i
+  double precision u(m), v(m), w(m)
+  do i = 1, m
+    v(i) = u(i)**2 + u(1)*u(i)
+    w(i) = sin(v(i))*u(i)
+  end do
+end subroutine
+subroutine s(x, n, f)
+  integer n, i, l1, l2
+  double precision x(n), f, work(3*n)
+  work(1:n) = x
+  l1 = n + 1
+  l2 = l1 + n
+  call pieces(n, work(1), work(l1), work(l2))
+  f = 0
+  do i = 1, 3*n
+    f = f + work(i)*i
+  end do
+end subroutine
+""")
+
+case("allocatables saved while unallocated (function results in loops, WHERE masks, arrays a call allocates)",
+     "supported", """\
+module grid
+  implicit none
+  double precision, allocatable :: g(:)
+contains
+  subroutine setup(x, n)
+    integer n
+    double precision x(n)
+    allocate(g(n))
+    g = x*2
+  end subroutine
+  function tend(u) result(du)
+    double precision, intent(in) :: u(:)
+    double precision :: du(size(u))
+    du = 0.1d0*u*cshift(u, 1)
+  end function
+end module
+subroutine s(x, n, f)
+  use grid
+  integer n, it
+  double precision x(n), f
+  call setup(x, n)
+  do it = 1, 3
+    g = g - tend(g)
+    where (g > 1.0d0)
+      g = g*0.9d0
+    end where
+  end do
+  f = sum(g**2)
+  deallocate(g)
+end subroutine
+""")
+
+case("PARAMETERs defined from each other, FORMAT statements in routines with jumps", "supported", """\
+      SUBROUTINE S(X, N, F)
+      INTEGER N, I
+      DOUBLE PRECISION X(N), F, MU, ONE
+      PARAMETER (ONE = 1.0D0)
+      PARAMETER (MU = ONE/3.0D0)
+      F = 0
+      I = 0
+   10 I = I + 1
+      IF (I .GT. N) GOTO 30
+      F = F + MU*X(I)**2
+      IF (F .LT. -1.0D0) WRITE(*, 100) I, F
+      GOTO 10
+   30 RETURN
+  100 FORMAT(' step ', I4, ES12.4)
+      END
+""", suffix=".f")
+
+case("adaptive F77 solvers (GOTO accept/reject loops, step control, work arrays by offsets)", "supported", """\
+      SUBROUTINE SIMP(A, B, C, S, E)
+      DOUBLE PRECISION A, B, C, S, E, M, F1, F2, F3, F4, F5
+      M = 0.5D0*(A + B)
+      F1 = EXP(-C*A)
+      F2 = EXP(-C*(0.75D0*A + 0.25D0*B))
+      F3 = EXP(-C*M)
+      F4 = EXP(-C*(0.25D0*A + 0.75D0*B))
+      F5 = EXP(-C*B)
+      S = (B - A)/12.0D0*(F1 + 4.0D0*F2 + 2.0D0*F3 + 4.0D0*F4 + F5)
+      E = ABS(S - (B - A)/6.0D0*(F1 + 4.0D0*F3 + F5))
+      END
+      SUBROUTINE S(X, N, F)
+      INTEGER N, LAST, I, K
+      DOUBLE PRECISION X(N), F, W(40), E
+      LAST = 1
+      W(1) = 0.0D0
+      W(11) = X(1)
+      CALL SIMP(W(1), W(11), X(2), W(21), W(31))
+   10 E = 0.0D0
+      K = 1
+      DO 20 I = 1, LAST
+        E = E + W(30 + I)
+        IF (W(30 + I) .GT. W(30 + K)) K = I
+   20 CONTINUE
+      IF (E .LT. 1.0D-10 .OR. LAST .EQ. 10) GOTO 90
+      LAST = LAST + 1
+      W(LAST) = 0.5D0*(W(K) + W(10 + K))
+      W(10 + LAST) = W(10 + K)
+      W(10 + K) = W(LAST)
+      CALL SIMP(W(K), W(10 + K), X(2), W(20 + K), W(30 + K))
+      CALL SIMP(W(LAST), W(10 + LAST), X(2), W(20 + LAST), W(30 + LAST))
+      GOTO 10
+   90 F = 0.0D0
+      DO 95 I = 1, LAST
+        F = F + W(20 + I)
+   95 CONTINUE
+      F = F*X(3)
+      END
+""", suffix=".f")
+
+case("kind promotion flags (-fdefault-real-8 -fdefault-double-8)", "supported", """\
+subroutine s(x, n, f)
+  integer n, i
+  double precision x(n), f
+  real w(n)
+  w = x
+  do i = 2, n
+    w(i) = w(i) + 0.3*sin(w(i-1))*w(i)
+  end do
+  f = sum(w**2)
+end subroutine
+""", fflags="-fdefault-real-8 -fdefault-double-8")

@@ -74,7 +74,7 @@ end program fd_driver
 
 def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: list[str] | None = None,
              suffix: str = ".f90", args: tuple = (), module: str | None = None, extra_sources: dict | None = None,
-             externals: tuple = (), edit=None, hrel: float = 1e-5) -> float:
+             externals: tuple = (), edit=None, hrel: float = 1e-5, fflags: str = "") -> float:
     """Differentiate ``head(x, n, f)``, build, and compare x's adjoint with central differences
     for each input case (Fortran statements setting x, given k = 1, 2, ...). Returns the max
     relative error (normalised by max(|g|, 1e-2)); NaN or Inf if the gradient holds one.
@@ -92,7 +92,8 @@ def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: lis
             srcs.insert(0, str(tmp_path / name))
     out = tmp_path / "out"
     opts = CheckpointOptions(nocheckpoint="--nocheckpoint" in args, externals=set(externals))
-    differentiate(srcs, head, "x", "f", outdir=out, opts=opts)
+    from fadj.frontend.options import SourceOptions
+    differentiate(srcs, head, "x", "f", outdir=out, opts=opts, source=SourceOptions.make(fflags=fflags))
     if edit is not None:
         edit(out)
     run_make(out)

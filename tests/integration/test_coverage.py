@@ -23,12 +23,12 @@ def _id(c):
 @pytest.mark.parametrize("case", SUPPORTED, ids=[_id(c) for c in SUPPORTED])
 def test_supported_construct(case, tmp_path, gfortran):
     err = fd_check(tmp_path / "joint", case.source, suffix=case.suffix, module=case.module,
-                   extra_sources=case.extra, externals=case.externals, init=case.inits, hrel=case.hrel)
+                   extra_sources=case.extra, externals=case.externals, init=case.inits, hrel=case.hrel, fflags=case.fflags)
     assert err < case.tol, err
     if case.split_too:
         err = fd_check(tmp_path / "split", case.source, suffix=case.suffix, module=case.module,
                        extra_sources=case.extra, externals=case.externals, init=case.inits,
-                       args=("--nocheckpoint",), hrel=case.hrel)
+                       args=("--nocheckpoint",), hrel=case.hrel, fflags=case.fflags)
         assert err < case.tol, err
 
 

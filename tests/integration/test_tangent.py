@@ -474,8 +474,9 @@ def test_coverage_construct_in_tangent_mode(case, tmp_path, gfortran):
         (tmp_path / name).write_text(text)
         if name.endswith((".f", ".f90")):
             sources.insert(0, str(tmp_path / name))
+    from fadj.frontend.options import SourceOptions
     rep = run_check(CheckOptions(sources, "s", "x", "f", mode="tangent", outdir=tmp_path / "chk", sizes=["n=8"],
-                                 tol=case.tol))
+                                 tol=case.tol, source=SourceOptions.make(fflags=case.fflags)))
     rows = table(rep.output, "tangent")
     assert len(rows) == 3 and all(r[-1] <= case.tol for r in rows), rep.output
 

@@ -21,6 +21,7 @@ def primal_symbols(r: Routine, args: list[str], result_is_local: bool) -> tuple[
     out: list[Symbol] = []
     externals: list[Symbol] = []
     argset = set(args)
+    passed = _procedures_passed(r)
     for s in r.scope.symbols.values():
         if s.module is not None and not s.is_arg:
             continue      # use-associated: the copied USE statements provide it
@@ -31,8 +32,8 @@ def primal_symbols(r: Routine, args: list[str], result_is_local: bool) -> tuple[
                 continue
             if any(ir.name == s.name for ir in r.internals):
                 continue
-            if s.type is not None:
-                externals.append(s)
+            if s.type is not None or (s.external and s.name in passed):
+                externals.append(s)     # typed functions, and EXTERNAL names passed as arguments
             continue
         if s.is_result and not s.is_arg:
             if result_is_local:
@@ -47,6 +48,17 @@ def primal_symbols(r: Routine, args: list[str], result_is_local: bool) -> tuple[
             c.intent = None          # derivative routines read and restore their outputs
         out.append(c)
     return out, externals
+
+
+def _procedures_passed(r: Routine) -> set[str]:
+    """Names passed as whole actual arguments in ``r`` (procedures among them need EXTERNAL)."""
+    from fadj.ir import expr as E
+    from fadj.ir.stmt import CallStmt, walk_stmts
+    out: set[str] = set()
+    for st in walk_stmts(r.body):
+        if isinstance(st, CallStmt):
+            out |= {a.name for a in st.args if isinstance(a, E.Name)}
+    return out
 
 
 def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routine, str]],

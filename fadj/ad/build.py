@@ -265,3 +265,13 @@ def combine_terms(e: E.Expr) -> E.Expr:
         else:
             out = E.BinOp("+" if c > 0 else "-", out, piece)
     return out if out is not None else ZERO
+
+
+def str_lit(text: str, piece: int = 60) -> E.Expr:
+    """A character literal for ``text``, as a concatenation of pieces short enough that the
+    emitted line can be continued between them (file paths can be long)."""
+    parts = [text[i:i + piece] for i in range(0, len(text), piece)] or [""]
+    out: E.Expr = E.StrLit("'" + parts[0].replace("'", "''") + "'")
+    for s in parts[1:]:
+        out = E.BinOp("//", out, E.StrLit("'" + s.replace("'", "''") + "'"))
+    return out

@@ -338,7 +338,7 @@ class DeclLowerer:
             if isinstance(n, F.Procedure_Stmt):
                 specifics += [str(x).lower() for x in n.items[0].items]
             elif isinstance(n, (F.Subroutine_Body, F.Function_Body)):
-                st = n.content[0]
+                st = next(c for c in n.content if not isinstance(c, F.Comment))
                 nm = str(st.items[1]).lower()
                 specifics.append(nm)
                 s = self.sym(nm, loc)
@@ -350,7 +350,7 @@ class DeclLowerer:
             self.interfaces[str(gname).lower()] = specifics
 
     def _function_body_type(self, body, s: Symbol, loc):
-        st = body.content[0]
+        st = next(c for c in body.content if not isinstance(c, F.Comment))
         prefix = st.items[0]
         if prefix is not None:
             for p in prefix.items:
@@ -432,6 +432,16 @@ class DeclLowerer:
             return s.init
         return None
 
+    def _automatic(self, s: Symbol) -> bool:
+        """An array whose bounds are not constant (an automatic array): no SAVE for it."""
+        if not s.dims or s.allocatable or s.pointer:
+            return False
+        for d in s.dims:
+            for b in (d.lo, d.hi):
+                if b is not None and try_int(b, self.param_lookup) is None:
+                    return True
+        return False
+
     def finish(self) -> None:
         """Apply kinds and implicit types; called once the scope's USEs are resolved."""
         for s in list(self.scope.symbols.values()):
@@ -439,7 +449,7 @@ class DeclLowerer:
                 k = self._eval_kind(s.type, self.kind_exprs[s.name])
                 s.type = TypeSpec(s.type.base, k, kind_text=s.type.kind_text, double=s.type.double,
                                   char_len=s.type.char_len, derived=s.type.derived)
-            if self.save_all and not s.parameter and not s.is_arg:
+            if self.save_all and not s.parameter and not s.is_arg and not self._automatic(s):
                 s.save = True
             if s.type is None and not s.procedure and s.module is None:
                 t = self.scope.implicit.type_of(s.name)

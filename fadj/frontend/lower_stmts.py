@@ -248,11 +248,33 @@ class BodyLowerer:
 
     def nonlabel_do(self, node, loc):
         head = node.content[0]
+        ctl = head.items[1]
+        if ctl is not None and len(ctl.items) > 3 and ctl.items[3] is not None:
+            return self.do_concurrent(node, ctl.items[3], loc)
         do = self._do_header(head, loc, body=[])
         self._attach(do)
         end = node.content[-1]
         do.body = self.block(node.content[1:-1], self.loc(end))
         return do
+
+    def do_concurrent(self, node, header, loc):
+        """DO CONCURRENT (i = a:b[:s], j = ..., mask): iterations are independent, so a nest of
+        ordinary DO loops (first index outermost) with the mask as an IF runs it as written."""
+        triplets, mask = header.items[0].items, header.items[1]
+        if any(str(x).lower().startswith(("local", "shared", "default")) for x in header.items[2:] if x is not None):
+            raise UnsupportedError(loc, "DO CONCURRENT locality specifiers are not supported")
+        end = node.content[-1]
+        body = self.block(node.content[1:-1], self.loc(end))
+        if mask is not None:
+            body = [S.If([(self.expr(mask, loc), body)], None, loc=loc)]
+        name = getattr(node.content[0].item, "name", None)
+        for k, tr in enumerate(reversed(triplets)):
+            var, lo, hi, step = tr.items
+            body = [S.Do(str(var).lower(), self.expr(lo, loc), self.expr(hi, loc),
+                         self.expr(step, loc) if step is not None else None, body,
+                         construct_name=name if k == len(triplets) - 1 else None, loc=loc)]
+        self._attach(body[0])
+        return body[0]
 
     def select_case(self, node, loc):
         head = node.content[0]

@@ -66,15 +66,15 @@ class Builder:
     def runtime(self, flavour: str, only_stack: bool = True) -> tuple[Path, list[Path], str]:
         """(directory with .mod files, objects in link order, compiler messages).
 
-        The test programs need only fadj_stack.f90; ``only_stack=False`` compiles every
-        runtime file in the order write_runtime gives.
+        The test programs need only fadj_stack.f90 (and fadj_stack_debug.f90, which it uses);
+        ``only_stack=False`` compiles every runtime file in the order write_runtime gives.
         """
         key = flavour if only_stack else f"{flavour}_all"
         if key not in self._runtimes:
             d = self.root / f"rt_{key}"
             names = write_runtime(d)
             if only_stack:
-                names = ["fadj_stack.f90"]
+                names = ["fadj_stack_debug.f90", "fadj_stack.f90"]
             objs, messages = [], ""
             for name in names:
                 obj = d / (Path(name).stem + ".o")
@@ -156,7 +156,7 @@ def test_runtime_sources_cover_the_runtime_folder(tmp_path):
     expected = {p.name[:-3] for p in folder.glob("*.j2")} | {p.name for p in folder.glob("*.f90")}
     sources = runtime_sources()
     assert set(sources) == expected
-    assert next(iter(sources)) == "fadj_stack.f90"
+    assert list(sources)[:2] == ["fadj_stack_debug.f90", "fadj_stack.f90"]
     names = write_runtime(tmp_path)
     assert names == list(sources)
     for name in names:
@@ -181,6 +181,8 @@ def test_public_names_of_the_contract():
         "fadj_stats_pushed_bytes", "fadj_stats_snapshot_bytes", "fadj_stats_recomputations",
         # sequence-association helpers and the aliasing stop (derivative code calls them)
         "fadj_seq_get_r4", "fadj_seq_get_r8", "fadj_seq_add_r4", "fadj_seq_add_r8", "fadj_alias_error",
+        # FADJ_DEBUG bookkeeping (derivative routines call these when fadj_debug is set)
+        "fadj_dbg_start", "fadj_dbg_site", "fadj_dbg_enter", "fadj_dbg_exit", "fadj_debug",
     }
     assert "implicit none" in text
     # one specific per operation x type x rank
@@ -198,7 +200,7 @@ def test_stack_compiles_without_warnings(build, flavour):
 
 def test_whole_runtime_compiles_in_the_given_order(build):
     _, objs, _ = build.runtime("default", only_stack=False)
-    assert objs[0].name == "fadj_stack.o"
+    assert [o.name for o in objs[:2]] == ["fadj_stack_debug.o", "fadj_stack.o"]
     assert len(objs) == len(runtime_sources())
 
 

@@ -110,8 +110,10 @@ end module fm
      "assumed-size array argument 'x' of 'a'"),
     ("subroutine a(x, f)\n  real(8) :: x(2), f\n  f = sum(x)\nend\n", dict(sizes=["x=2x2"]), "fadj",
      "'x' has rank 1: give 1 extent(s)"),
-    ("subroutine a(x, s, f)\n  real(8) :: x, f\n  character(len=4) :: s\n  f = x\nend\n", {}, "s.f90:1",
-     "argument 's' of 'a' is character(len=4)"),
+    ("subroutine a(x, s, f)\n  real(8) :: x, f\n  character(len=4) :: s(2)\n  f = x\nend\n", {}, "s.f90:1",
+     "argument 's' of 'a' is a character array"),
+    ("subroutine a(x, s, f)\n  real(8) :: x, f\n  character(len=4) :: s\n  f = x\n  if (s == 'a') f = 0\nend\n", {},
+     "s.f90:1", "character argument 's' of 'a' is an input: give its value with --value s=TEXT"),
     ("subroutine a(x, e, f)\n  real(8) :: x, f\n  integer :: e(3)\n  f = x*e(1)\nend\n", {}, "s.f90:1",
      "integer array argument 'e' of 'a' is an input: give an --init routine"),
 ])

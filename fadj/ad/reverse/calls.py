@@ -80,8 +80,7 @@ class CallMixin:
         """FADJ_DEBUG: the source call site, for a report from inside the callee's derivative."""
         loc = site.stmt.loc
         where = f"{loc.file}:{loc.line}" if loc is not None else site.name
-        return S.If([(E.Name("fadj_debug"), [_call("fadj_dbg_site", E.StrLit("'" + where.replace("'", "''") + "'"))])],
-                    None, logical_if=True)
+        return S.If([(E.Name("fadj_debug"), [_call("fadj_dbg_site", B.str_lit(where))])], None, logical_if=True)
 
     def profiled(self, site: CallSite, fwd: list[S.Stmt], bwd: list[S.Stmt]):
         """With ``fadj profile``: time the two parts of a call site and measure the stack they leave."""
@@ -192,7 +191,7 @@ class CallMixin:
                                                   f"the adjoint is not defined (pass separate variables)")
                 if rel == UNKNOWN:
                     text = [f"{where.file}:{where.line}", E.base_name(a), g, f, callee]
-                    stop = S.CallStmt("fadj_alias_error", [E.StrLit("'" + x.replace("'", "''") + "'") for x in text])
+                    stop = S.CallStmt("fadj_alias_error", [B.str_lit(x) for x in text])
                     pre.append(S.If([(overlap_test(other, region), [stop])], None))
                 continue
             if rel != UNSIZED:
@@ -207,7 +206,9 @@ class CallMixin:
         temporary of the dummy's size, filled and added back along the element sequence."""
         t = self.lhs_type(a)
         rank = self.typer.rank_of(a)
-        if fsym is not None and fsym.rank > 0 and rank == 0 and region is not None and region.size is not None:
+        if fsym is not None and fsym.rank > 0 and region is not None and region.size is not None and \
+                (rank == 0 or isinstance(a, E.Name)):
+            # an element, or a whole array (assumed-size ones too): the dummy's elements in sequence
             return self.unaliased_sequence(a, adj, t, region.size, pre, post, read)
         if t.base == "type":
             from fadj.ir.derived import diff_type_name
@@ -311,7 +312,7 @@ class CallMixin:
                 if (fsym is not None and fsym.rank == 0) or (isinstance(a, E.Index) and a.is_section):
                     ref = a
                 else:
-                    ref = self.whole(b, a)
+                    ref = self.whole(b, a, site.stmt.loc)
                     covered.add(vid)
             if ref not in out:
                 out.append(ref)
@@ -372,11 +373,11 @@ class CallMixin:
                                                       E.Paren(extent) if not isinstance(extent, (E.Name, E.IntLit)) else extent)
         return total
 
-    def whole(self, name: str, near: E.Expr | None = None) -> E.Expr:
+    def whole(self, name: str, near: E.Expr | None = None, where=None) -> E.Expr:
         sym = self.r.scope.lookup(name)
         if sym is not None and sym.dims and any(d.kind == "assumed_size" for d in sym.dims):
-            raise UnsupportedError(near and self.r.loc, f"cannot save assumed-size array '{name}' in a snapshot: "
-                                                        f"declare its size")
+            raise UnsupportedError(where or self.r.loc, f"cannot save assumed-size array '{name}' in a snapshot "
+                                                        f"before this call: declare its size")
         return E.Name(name)
 
     def ref_for_id(self, vid: str) -> E.Expr:

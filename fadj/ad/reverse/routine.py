@@ -287,7 +287,7 @@ def debug_checks(body: list[S.Stmt], name: str, r: Routine, balanced: bool, star
     routine) and exit, where a routine that must leave the stack as it found it checks that
     (before every RETURN too); the head's routine first reads FADJ_DEBUG."""
     where = f"{r.loc.file}:{r.loc.line}" if r.loc is not None else r.name
-    enter = debug_when(_call("fadj_dbg_enter", E.StrLit(f"'{name}'"), E.StrLit("'" + where.replace("'", "''") + "'")))
+    enter = debug_when(_call("fadj_dbg_enter", E.StrLit(f"'{name}'"), B.str_lit(where)))
     leave = lambda: debug_when(_call("fadj_dbg_exit", E.LogicalLit(balanced)))   # noqa: E731
 
     def before_returns(stmts: list[S.Stmt]) -> list[S.Stmt]:

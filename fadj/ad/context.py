@@ -23,6 +23,7 @@ from fadj.passes.hoist_calls import hoist_calls
 from fadj.passes.flatten_gotos import flatten_gotos
 from fadj.passes.lift_internals import lift_internals
 from fadj.passes.lower_where import lower_where
+from fadj.passes.specialize_procedures import specialize_procedures
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
 
@@ -163,9 +164,8 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     if head is None:
         known = ", ".join(sorted(prog.routines)) or "none"
         raise NameErr(None, f"unknown head routine '{head_name}' (routines in the sources: {known})")
-    all_routines = list(prog.order)
     normalise(prog, opts.externals)
-    cg = build_callgraph(prog, all_routines, opts.externals)
+    cg = build_callgraph(prog, list(prog.order), opts.externals)
     routines = cg.reachable(head)
     check_missing(cg, routines, opts.externals)
     for r in routines:
@@ -208,6 +208,9 @@ def normalise(prog: Program, externals: set[str]) -> None:
         if not flat:
             structure_returns(r)
         r._normalised = True  # type: ignore[attr-defined]
+    if not getattr(prog, "_specialized", False):
+        specialize_procedures(prog, resolve)
+        prog._specialized = True  # type: ignore[attr-defined]
 
 
 def _is_user_function(prog: Program, r: Routine, name: str, externals: set[str]) -> bool:

@@ -158,6 +158,11 @@ def build_callgraph(prog: Program, routines: list[Routine], externals: set[str])
 
 
 def _site(prog: Program, r: Routine, st: S.Stmt, externals: set[str]) -> CallSite | None:
+    spec = getattr(st, "_specialized", None)
+    if spec is not None:
+        # a call passing procedures: the copy of the callee made for them (passes/specialize_procedures)
+        clone, args, _ = spec
+        return CallSite(r, st, clone.name, clone, list(args), is_function=not isinstance(st, S.CallStmt))
     if isinstance(st, S.CallStmt):
         callee = resolve(prog, r, st.name, st.args)
         if callee is None:
@@ -185,6 +190,11 @@ def check_missing(cg: CallGraph, routines: list[Routine], externals: set[str]) -
     for r in routines:
         for s in cg.sites.get(r, []):
             if s.callee is None and s.name not in externals:
+                dummy = r.scope.local(s.name)
+                if dummy is not None and dummy.is_arg:
+                    raise NameErr(s.loc, f"'{s.name}' is a procedure argument of '{r.name}': the procedure passed "
+                                         f"for it is not known in the sources (the head's own argument, or a "
+                                         f"procedure pointer)")
                 what = "function" if s.is_function else "routine"
                 raise NameErr(s.loc, f"call to {what} '{s.name}', which has no source: give the file that "
                                      f"defines it, or declare it with --external {s.name}")

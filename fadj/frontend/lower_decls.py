@@ -349,6 +349,23 @@ class DeclLowerer:
         if gname is not None and str(gname).strip():
             self.interfaces[str(gname).lower()] = specifics
 
+    def procedure_decl(self, node, loc):
+        """``procedure(iface) :: f``: a procedure (a dummy one, usually) with iface's characteristics."""
+        iface, attrs, decls = node.items
+        words = str(attrs).lower().replace(" ", "") if attrs is not None else ""
+        if "pointer" in words:
+            raise UnsupportedError(loc, f"procedure pointers are not supported ('{str(node)[:60]}')")
+        isym = self.scope.lookup(str(iface).lower()) if iface is not None and isinstance(iface, F.Name) else None
+        for d in decls.items:
+            name = str(d.items[0] if hasattr(d, "items") and d.items else d).lower()
+            s = self.sym(name, loc)
+            s.procedure = True
+            s.external = True
+            if isym is not None and isym.type is not None:
+                s.type = isym.type
+            elif iface is not None and not isinstance(iface, F.Name):
+                s.type, _ = self.type_spec(iface, loc)
+
     def _function_body_type(self, body, s: Symbol, loc):
         st = next(c for c in body.content if not isinstance(c, F.Comment))
         prefix = st.items[0]
@@ -531,6 +548,7 @@ _DISPATCH = {
     F.Equivalence_Stmt: DeclLowerer.equivalence_stmt,
     F.Format_Stmt: DeclLowerer.format_stmt,
     F.Interface_Block: DeclLowerer.interface_block,
+    F.Procedure_Declaration_Stmt: DeclLowerer.procedure_decl,
     F.Stmt_Function_Stmt: DeclLowerer.stmt_function,
     F.Derived_Type_Def: DeclLowerer.derived_type,
     F.Import_Stmt: DeclLowerer.ignore,

@@ -1,0 +1,194 @@
+"""Procedure arguments: integrators, quadratures and root finders that receive the user's
+function.  Each receiving routine gets a copy per procedure passed (passes/specialize_procedures),
+so the adjoint of the integrator calls the adjoint of the right-hand side.  Checked with
+``fadj check`` (tangent, adjoint, dot-product test), joint and split."""
+from __future__ import annotations
+
+import pytest
+
+from fadj.ad.plan import CheckpointOptions
+from fadj.tools.check import CheckOptions, run_check
+from tests.helpers import run_cli
+
+# an RK4 integrator in a module, the right-hand side through procedure(iface), passed through
+# two levels (integrate -> rk4_step), the right-hand side in another module with a parameter
+ODE = """\
+module ode
+  implicit none
+  abstract interface
+    subroutine rhs_iface(n, t, y, dy)
+      integer, intent(in) :: n
+      double precision, intent(in) :: t, y(n)
+      double precision, intent(out) :: dy(n)
+    end subroutine
+  end interface
+contains
+  subroutine rk4_step(f, n, t, h, y)
+    procedure(rhs_iface) :: f
+    integer, intent(in) :: n
+    double precision, intent(in) :: t, h
+    double precision, intent(inout) :: y(n)
+    double precision :: k1(n), k2(n), k3(n), k4(n)
+    call f(n, t, y, k1)
+    call f(n, t + h/2, y + h/2*k1, k2)
+    call f(n, t + h/2, y + h/2*k2, k3)
+    call f(n, t + h, y + h*k3, k4)
+    y = y + h/6*(k1 + 2*k2 + 2*k3 + k4)
+  end subroutine
+  subroutine integrate(f, n, y, t1, nsteps)
+    procedure(rhs_iface) :: f
+    integer, intent(in) :: n, nsteps
+    double precision, intent(inout) :: y(n)
+    double precision, intent(in) :: t1
+    integer :: k
+    double precision :: h
+    h = t1/nsteps
+    do k = 1, nsteps
+      call rk4_step(f, n, (k - 1)*h, h, y)
+    end do
+  end subroutine
+end module
+module model
+  implicit none
+  double precision :: alpha = 0.7d0
+contains
+  subroutine lotka(n, t, y, dy)
+    integer, intent(in) :: n
+    double precision, intent(in) :: t, y(n)
+    double precision, intent(out) :: dy(n)
+    dy(1) = alpha*y(1) - 0.5d0*y(1)*y(2)
+    dy(2) = -0.8d0*y(2) + 0.3d0*y(1)*y(2) + 0*t
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use ode
+  use model
+  integer n
+  double precision x(n), f, y(2)
+  y = x(1:2)
+  alpha = x(3)
+  call integrate(lotka, 2, y, 1.0d0, 20)
+  f = y(1)**2 + y(2)
+end subroutine
+"""
+
+# F77: an EXTERNAL function dummy called inside expressions (Simpson's rule), two integrands
+QUAD = """\
+      DOUBLE PRECISION FUNCTION SIMPSN(F, A, B, M, P)
+      INTEGER M, I
+      DOUBLE PRECISION F, A, B, P, H, S
+      EXTERNAL F
+      H = (B - A)/M
+      S = F(A, P) + F(B, P)
+      DO 10 I = 1, M - 1, 2
+        S = S + 4.0D0*F(A + I*H, P)
+   10 CONTINUE
+      DO 20 I = 2, M - 2, 2
+        S = S + 2.0D0*F(A + I*H, P)
+   20 CONTINUE
+      SIMPSN = S*H/3.0D0
+      END
+      DOUBLE PRECISION FUNCTION G1(T, P)
+      DOUBLE PRECISION T, P
+      G1 = EXP(-P*T)*COS(T)
+      END
+      DOUBLE PRECISION FUNCTION G2(T, P)
+      DOUBLE PRECISION T, P
+      G2 = T**2/(1.0D0 + P*T)
+      END
+      SUBROUTINE COST(X, N, F)
+      INTEGER N
+      DOUBLE PRECISION X(N), F, SIMPSN, G1, G2
+      EXTERNAL G1, G2
+      F = SIMPSN(G1, X(1), X(2), 20, X(3))
+     &    *SIMPSN(G2, 0.0D0, X(2), 10, X(3))
+      END
+"""
+
+# a Newton root finder whose residual reads a module variable set by the head
+NEWTON = """\
+module prm
+  double precision p
+contains
+  subroutine resid(z, r, dr)
+    double precision z, r, dr
+    r = z**3 - p
+    dr = 3*z**2
+  end subroutine
+end module
+subroutine newton(fcn, z)
+  external fcn
+  double precision z, r, dr
+  integer it
+  do it = 1, 25
+    call fcn(z, r, dr)
+    z = z - r/dr
+  end do
+end subroutine
+subroutine cost(x, n, f)
+  use prm
+  integer n
+  double precision x(n), f, z
+  p = x(1)
+  z = 1.0d0 + x(2)
+  call newton(resid, z)
+  f = z*x(3)
+end subroutine
+"""
+
+
+@pytest.mark.parametrize("source,suffix", [(ODE, ".f90"), (QUAD, ".f"), (NEWTON, ".f90")],
+                         ids=["rk4-two-levels", "f77-function-dummy", "newton-module-state"])
+@pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
+def test_procedure_argument_derivatives(tmp_path, gfortran, source, suffix, split):
+    (tmp_path / f"s{suffix}").write_text(source)
+    rep = run_check(CheckOptions([str(tmp_path / f"s{suffix}")], "cost", "x", "f", outdir=tmp_path / "chk",
+                                 sizes=["n=3"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+    assert rep.passed, rep.output[-2000:]
+
+
+def test_copies_are_named_after_the_procedures(tmp_path):
+    (tmp_path / "s.f").write_text(QUAD)
+    p = run_cli("differentiate", "s.f", "--head", "cost", "--vars", "x", "--outvars", "f", "-o", "out",
+                cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    text = (tmp_path / "out" / "s_b.f90").read_text()
+    assert "subroutine simpsn_g1_b(" in text and "subroutine simpsn_g2_b(" in text
+    assert "call g1_b(" in text and "call g2_b(" in text
+
+
+def test_head_with_a_procedure_argument_is_an_error(tmp_path):
+    (tmp_path / "h.f90").write_text("""\
+subroutine cost(fcn, x, f)
+  external fcn
+  double precision x, f
+  call fcn(x, f)
+end subroutine
+""")
+    p = run_cli("differentiate", "h.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip() == ("h.f90:4: error: 'fcn' is a procedure argument of 'cost': the procedure passed for "
+                                "it is not known in the sources (the head's own argument, or a procedure pointer)")
+
+
+def test_internal_procedure_actual_is_an_error(tmp_path):
+    (tmp_path / "i.f90").write_text("""\
+subroutine apply(fcn, x, y)
+  external fcn
+  double precision x, y
+  call fcn(x, y)
+end subroutine
+subroutine cost(x, f)
+  double precision x, f
+  call apply(sq, x, f)
+contains
+  subroutine sq(a, b)
+    double precision a, b
+    b = a*a
+  end subroutine
+end subroutine
+""")
+    p = run_cli("differentiate", "i.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
+    assert p.returncode == 2
+    assert "i.f90:8: error: internal procedure 'sq' passed as procedure argument 'fcn' of 'apply' is not " \
+           "supported" in p.stderr, p.stderr

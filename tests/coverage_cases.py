@@ -261,7 +261,28 @@ case("EQUIVALENCE", "error", """\
       A(1) = X(1)
       F = B(1)**2
       END
-""", suffix=".f", error="EQUIVALENCE is not supported")
+""", suffix=".f", error="EQUIVALENCE of 'a', which 's' writes, is not supported")
+
+case("EQUIVALENCE of constants (machine constants from DATA bit patterns)", "supported", """\
+      DOUBLE PRECISION FUNCTION DMACH(I)
+      INTEGER I, SMALL(2), LARGE(2)
+      DOUBLE PRECISION DMACHS(2)
+      EQUIVALENCE (DMACHS(1), SMALL(1)), (DMACHS(2), LARGE(1))
+      DATA SMALL(1), SMALL(2) / 0, 1072693248 /
+      DATA LARGE(1), LARGE(2) / 0, 1073741824 /
+      DMACH = DMACHS(I)
+      END
+      SUBROUTINE S(X, N, F)
+      INTEGER N, I
+      DOUBLE PRECISION X(N), F, DMACH, ONE, TWO
+      ONE = DMACH(1)
+      TWO = DMACH(2)
+      F = 0
+      DO 10 I = 1, N
+        F = F + ONE*X(I)**2 + TWO*SIN(X(I))*X(I)
+   10 CONTINUE
+      END
+""", suffix=".f")
 
 case("INCLUDE files", "supported", """\
       SUBROUTINE S(X, N, F)

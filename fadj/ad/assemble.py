@@ -86,7 +86,7 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
     dr.externals = externals
     dr.commons = dict(r.commons)
     dr.commons.update(ds.commons)
-    dr.data = list(r.data)
+    dr.data = [text for _, text in r.equivalences] + list(r.data)
     uses = [Use(u.module, list(u.only) if u.only is not None else None, dict(u.renames)) for u in r.uses]
     uses += ds.uses
     # derivative module variables
@@ -161,6 +161,6 @@ def primal_copy(r: Routine) -> DerivRoutine:
     dr.symbols = syms
     dr.externals = externals
     dr.commons = dict(r.commons)
-    dr.data = list(r.data)
+    dr.data = [text for _, text in r.equivalences] + list(r.data)
     dr.uses = [Use(u.module, list(u.only) if u.only is not None else None, dict(u.renames)) for u in r.uses]
     return dr

@@ -24,6 +24,7 @@ from fadj.passes.flatten_gotos import flatten_gotos
 from fadj.passes.lift_internals import lift_internals
 from fadj.passes.lower_where import lower_where
 from fadj.passes.specialize_procedures import specialize_procedures
+from fadj.analysis.equivalence import check_equivalences
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
 
@@ -169,10 +170,7 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     routines = cg.reachable(head)
     check_missing(cg, routines, opts.externals)
     for r in routines:
-        if r.equivalences:
-            loc, text = r.equivalences[0]
-            raise UnsupportedError(loc, f"EQUIVALENCE is not supported ('{text[:50]}'): storage shared by two "
-                                        f"names would hide dependences; replace it by one variable")
+        check_equivalences(r)
     effects = Effects(cg)
     effects.compute(routines)
     vars_l = _check_head_vars(head, vars_, "vars", effects, prog.types)

@@ -945,3 +945,36 @@ subroutine s(x, n, f)
   f = sum(w**2)
 end subroutine
 """, fflags="-fdefault-real-8 -fdefault-double-8")
+
+case("PROGRAM units among the sources, NAMELIST groups and NAMELIST I/O", "supported", """\
+module settings
+  implicit none
+  double precision :: kappa = 0.3d0
+  integer :: nsweep = 3
+  namelist /run/ kappa, nsweep
+end module
+subroutine s(x, n, f)
+  use settings
+  integer n, i, k
+  double precision x(n), f, u(n)
+  u = x
+  do k = 1, nsweep
+    do i = 2, n
+      u(i) = u(i) + kappa*sin(u(i-1))*u(i)
+    end do
+  end do
+  if (f < -1d30) write(*, nml=run)
+  f = sum(u**2)
+end subroutine
+program model
+  use settings
+  implicit none
+  double precision :: x(4), f
+  integer :: unit, ios
+  open(newunit=unit, file='run.nml', status='old', action='read', iostat=ios)
+  if (ios == 0) read(unit, nml=run)
+  x = 1
+  call s(x, 4, f)
+  print *, f
+end program
+""")

@@ -39,6 +39,18 @@ class Obj:
 _PROMOTION = re.compile(r"^-f(default-(real|double|integer)-\d+|(real|integer)-\d+-(real|integer)-\d+)$")
 
 
+def _without_programs(text: str, spans) -> str:
+    """The library copy of a file leaves its PROGRAM units out (lines kept, as comments): the
+    user's driver is the main program."""
+    if not spans:
+        return text
+    lines = text.split("\n")
+    for first, last in spans:
+        for k in range(first - 1, min(last, len(lines))):
+            lines[k] = "! fadj: PROGRAM unit left out of the library" if k == first - 1 else "!"
+    return "\n".join(lines)
+
+
 def _modules_defined(text: str) -> set[str]:
     return {m.lower() for m in _MODULE.findall(text)}
 
@@ -81,7 +93,7 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
             k += 1
             name = f"{Path(base).stem}_{k}{Path(base).suffix}"
         mods = [m for m in prog.modules.values() if m.source is f and (m.loc is None or m.loc.file == f.path)]
-        text = expose_privates(f.text, mods)
+        text = _without_programs(expose_privates(f.text, mods), f.program_lines)
         _write_if_changed(out / name, text)
         sources[name] = f.source_text if f.source_text is not f.text else text
         flags = [shlex.quote(f"-I{Path(f.path).resolve().parent}")]

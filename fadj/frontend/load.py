@@ -7,6 +7,8 @@ array element.
 """
 from __future__ import annotations
 
+import re
+
 from fparser.two import Fortran2003 as F
 
 from fadj.errors import DirectiveError, FadjError, Loc, NameErr, UnsupportedError
@@ -34,11 +36,13 @@ INTRINSIC_MODULES = {"iso_fortran_env", "iso_c_binding", "ieee_arithmetic", "iee
 class _Unit:
     """A program unit waiting to be lowered: its fparser node and its file."""
 
-    def __init__(self, node, src: SourceFile, module: str | None = None, host: "_Unit | None" = None):
+    def __init__(self, node, src: SourceFile, module: str | None = None, host: "_Unit | None" = None,
+                 program: bool = False):
         self.node = node
         self.src = src
         self.module = module
         self.host = host
+        self.program = program
         self.routine: Routine | None = None
 
 
@@ -69,8 +73,13 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
                 units.append(_Unit(node, src))
             elif isinstance(node, F.Comment):
                 continue
-            elif isinstance(node, F.Main_Program):
-                continue   # a main program is compiled with the library sources but not differentiated
+            elif isinstance(node, (F.Main_Program, F.Main_Program0)):
+                # lowered as a subroutine without arguments (a head only when --head names it);
+                # left out of the library copy, where a second main program would clash with the driver
+                units.append(_Unit(node, src, program=True))
+                first, last = _loc(_first_stmt(node), src), _loc(node.content[-1], src)
+                if first.file == src.path and last.file == src.path:
+                    src.program_lines.append((first.line, last.line))
             else:
                 kind = type(node).__name__.replace("_", " ").lower()
                 raise UnsupportedError(_loc(node, src), f"unsupported program unit: {kind}")
@@ -83,7 +92,33 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
         loader.lower_routine(u)
     _check_directives_consumed(prog, directive_lines, loader.consumed)
     apply_real_kinds(prog, real_kinds(opts.fflags))
+    if prog.namelists:
+        _namelist_io_effects(prog)
     return prog
+
+
+_NML = re.compile(r"\bnml\s*=\s*(\w+)", re.I)
+_NML_POSITIONAL = re.compile(r"^\s*(read|write)\s*\(\s*[^,()]+,\s*(\w+)\s*[,)]", re.I)
+
+
+def _namelist_io_effects(prog: Program) -> None:
+    """READ/WRITE of a NAMELIST group defines/reads the group's variables."""
+    for r in prog.order:
+        for st in S.walk_stmts(r.body):
+            if not isinstance(st, S.Raw):
+                continue
+            m = _NML.search(st.text)
+            group = m.group(1).lower() if m else None
+            if group is None:
+                p = _NML_POSITIONAL.match(st.text)
+                if p and p.group(2).lower() in prog.namelists:
+                    group = p.group(2).lower()
+            if group is None or group not in prog.namelists:
+                continue
+            names = set(prog.namelists[group])
+            st.reads = frozenset(st.reads | names)
+            if st.text.lstrip().lower().startswith("read"):
+                st.writes = frozenset(st.writes | names)
 
 
 def _parse_tree(src: SourceFile, cache):
@@ -159,6 +194,7 @@ class _Loader:
             raise DirectiveError(_loc(d, src), "$AD directive in a module's specification part")
         self.apply_uses(scope, decl.uses)
         decl.finish()
+        self.prog.namelists.update(decl.namelists)
         for s in scope:
             if s.module is None and not s.procedure:
                 s.module = name
@@ -247,13 +283,17 @@ class _Loader:
         node, src = u.node, u.src
         head = next(c for c in node.content if not isinstance(c, F.Comment))
         is_fn = isinstance(node, F.Function_Subprogram)
-        name = str(head.items[1]).lower()
-        args_node = head.items[2]
+        if u.program:
+            name = str(head.items[1]).lower() if isinstance(head, F.Program_Stmt) else "main"
+            args_node = None
+        else:
+            name = str(head.items[1]).lower()
+            args_node = head.items[2]
         args = [str(a).lower() for a in args_node.items] if args_node is not None else []
         prefix: list[str] = []
         result = None
         rtype = None
-        pre = head.items[0]
+        pre = head.items[0] if not u.program else None
         if pre is not None:
             for p in pre.items:
                 if isinstance(p, (F.Intrinsic_Type_Spec, F.Declaration_Type_Spec)):
@@ -276,6 +316,7 @@ class _Loader:
         r = Routine(name, "function" if is_fn else "subroutine", args, scope, [], _loc(head, src),
                     result=result, prefix=tuple(prefix), module=u.module, host=host, source=src)
         r._rtype_node = rtype  # type: ignore[attr-defined]
+        r.is_program = u.program  # type: ignore[attr-defined]
         u.routine = r
         if host is None:
             prev = self.prog.routines.get(name)
@@ -318,6 +359,7 @@ class _Loader:
             if s.is_arg:
                 s.module = None   # an argument shadows a module name
         decl.finish()
+        self.prog.namelists.update(decl.namelists)
         self._register_types(decl.types, None)
         r.uses = decl.uses
         r.commons = decl.commons

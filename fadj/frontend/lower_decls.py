@@ -39,6 +39,7 @@ class DeclLowerer:
         self.save_all = False
         self.has_implicit_none = False
         self.kind_exprs: dict[str, E.Expr] = {}
+        self.namelists: dict[str, list[str]] = {}   # NAMELIST group -> variables
         self.trailing_comments: list = []      # directive comments that belong to the first executable statement
         self.interfaces: dict[str, list[str]] = {}
         self.types: list = []                  # DerivedType definitions of this unit
@@ -323,6 +324,13 @@ class DeclLowerer:
         for it in lst.items:
             target.add(str(it).lower())
 
+    def namelist_stmt(self, node, loc):
+        """NAMELIST groups: I/O of the primal (kept verbatim); READ/WRITE with ``nml=`` reads or
+        defines the group's variables (frontend.load adds them to those statements' effects)."""
+        for group, objs in node.items:
+            self.namelists[str(group).lower()] = [str(o).lower() for o in objs.items]
+        self.verbatim.append(str(node))
+
     def equivalence_stmt(self, node, loc):
         self.equivalences.append((loc, str(node)))
 
@@ -553,5 +561,5 @@ _DISPATCH = {
     F.Derived_Type_Def: DeclLowerer.derived_type,
     F.Import_Stmt: DeclLowerer.ignore,
     F.Entry_Stmt: DeclLowerer.unsupported(None, "ENTRY"),
-    F.Namelist_Stmt: DeclLowerer.unsupported(None, "NAMELIST"),
+    F.Namelist_Stmt: DeclLowerer.namelist_stmt,
 }

@@ -35,6 +35,7 @@ class SourceFile:
     origins: tuple[tuple[str, int], ...] | None = None
     headers: tuple[str, ...] = ()       # files pulled in by INCLUDE or #include, in order
     cpp: bool = False                   # went through the C preprocessor
+    program_lines: list = field(default_factory=list)   # (first, last) lines of PROGRAM units in text
 
     @property
     def source_text(self) -> str:
@@ -135,6 +136,7 @@ class Program:
     modules: dict[str, Module] = field(default_factory=dict)
     order: list[Routine] = field(default_factory=list)          # every routine in source order
     types: dict[str, DerivedType] = field(default_factory=dict)  # derived types, by name
+    namelists: dict[str, list[str]] = field(default_factory=dict)  # NAMELIST group -> variables
 
     def routine(self, name: str) -> Routine | None:
         return self.routines.get(name.lower())

@@ -978,3 +978,45 @@ program model
   print *, f
 end program
 """)
+
+# ---------------------------------------------------------------------------- valid Fortran fadj does not read
+case("coarrays", "error", """\
+subroutine s(x, n, f)
+  integer n
+  real(8) :: x(n), f
+  real(8), save :: acc[*]
+  f = sum(x**2)
+end subroutine
+""", error="coarrays are not supported")
+
+case("submodules and separate module procedures", "error", """\
+module shapes
+  interface
+    module function area(r) result(a)
+      real(8), intent(in) :: r
+      real(8) :: a
+    end function
+  end interface
+end module
+submodule (shapes) impl
+contains
+  module procedure area
+    a = 3.14d0*r**2
+  end procedure
+end submodule
+subroutine s(x, n, f)
+  use shapes
+  integer n
+  real(8) :: x(n), f
+  f = area(x(1))
+end subroutine
+""", error="submodules and separate module procedures are not supported")
+
+case("Hollerith constants", "error", """\
+      SUBROUTINE S(X, N, F)
+      INTEGER N
+      DOUBLE PRECISION X(N), F
+      F = X(1)**2
+      IF (F .LT. 0) CALL WARN(5HNEG F, 5)
+      END
+""", suffix=".f", error="Hollerith constants are not supported")

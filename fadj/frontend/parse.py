@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import re
 
-from fadj.errors import Loc, SyntaxErr
+from fadj.errors import Loc, SyntaxErr, UnsupportedError
 from fadj.ir.program import SourceFile
 
 
@@ -41,13 +41,55 @@ def parse_source(src: SourceFile):
     try:
         tree = _parser()(reader)
     except FortranSyntaxError as e:
-        raise SyntaxErr(_loc_from_message(src, str(e)), _syntax_message(str(e))) from None
+        loc = _loc_from_message(src, str(e))
+        what = unsupported_construct(_line_of(src, str(e)))
+        if what is not None:
+            raise UnsupportedError(loc, what) from None
+        raise SyntaxErr(loc, _syntax_message(str(e))) from None
     except Exception as e:  # fparser raises assorted internal errors on bad input
         raise SyntaxErr(_loc_from_message(src, str(e)),
                         f"cannot parse: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
     if tree is None:
         raise SyntaxErr(src.loc(1), "no Fortran program unit found")
     return tree
+
+
+#: valid Fortran that fparser (or fadj) does not read: named as unsupported, not as a syntax
+#: error, so that nobody hunts for a typo in correct code.  (pattern, construct)
+_UNSUPPORTED = [
+    (r"^\s*submodule\b|^\s*module\s+(procedure|subroutine|function)\b|"
+     r"^\s*(\w+\s+)*(module)\s+(subroutine|function)\b", "submodules and separate module procedures are"),
+    (r"\bcodimension\b|::.*\[\s*[*:\w]|^\s*sync\s+(all|images|memory)\b|^\s*(end\s+)?critical\b|"
+     r"^\s*(lock|unlock)\s*\(|^\s*event\s+(post|wait)\b|^\s*(form|change)\s+team\b", "coarrays are"),
+    (r"^\s*implicit\s+none\s*\(", "IMPLICIT NONE with a specifier list (Fortran 2018) is"),
+    (r"^\s*(select\s+type|type\s+is|class\s+is|class\s+default)\b", "SELECT TYPE is"),
+    (r"^\s*select\s+rank\b", "SELECT RANK is"),
+    (r"^\s*enum\s*,", "ENUM is"),
+    (r"^\s*procedure\s*(,[^:]*)?::\s*\w+\s*,", "several type-bound procedures in one PROCEDURE statement are"),
+    (r"^\s*generic\s*(,[^:]*)?::", "GENERIC type-bound procedures are"),
+    (r"[(,]\s*\d+h", "Hollerith constants are"),
+]
+
+
+def unsupported_construct(line: str) -> str | None:
+    """``"X is not supported"`` for a line fparser rejects that holds a construct fadj knows by
+    name, or None (then it is reported as a syntax error)."""
+    low = line.lower()
+    for pat, what in _UNSUPPORTED:
+        if re.search(pat, low):
+            return f"{what} not supported ('{line.strip()[:60]}')"
+    return None
+
+
+def _line_of(src: SourceFile, msg: str) -> str:
+    m = re.search(r">>>(.*)", msg)
+    if m:
+        return m.group(1)
+    m = re.search(r"at line (\d+)", msg)
+    lines = src.source_text.splitlines()
+    if m and 0 < int(m.group(1)) <= len(lines):
+        return lines[int(m.group(1)) - 1]
+    return ""
 
 
 def _loc_from_message(src: SourceFile, msg: str) -> Loc:

@@ -1020,3 +1020,19 @@ case("Hollerith constants", "error", """\
       IF (F .LT. 0) CALL WARN(5HNEG F, 5)
       END
 """, suffix=".f", error="Hollerith constants are not supported")
+
+case("fixed form as gfortran reads it: comments between DOs sharing a label, GO TO a labelled DO", "supported", """\
+      SUBROUTINE S(X, N, F)
+      INTEGER N, I, J, K
+      DOUBLE PRECISION X(N), F
+      F = 0
+      K = 0
+   15 DO 20 I = 1, N
+C       the inner loop ends on the same label
+      DO 20 J = 1, N
+        F = F + X(I)*SIN(X(J))*0.1D0
+   20 CONTINUE
+      K = K + 1
+      IF (K .LT. 2) GOTO 15
+      END
+""", suffix=".f")

@@ -26,17 +26,28 @@ class Stripped:
     directives: list[tuple[int, str]]  # (line in the full text, the line's text stripped)
 
 
-def strip(text: str, fixed_form: bool) -> Stripped:
+def strip(text: str, fixed_form: bool, comments: bool = False) -> Stripped:
+    """The text without its ``$AD`` lines (and, with ``comments``, without any comment line:
+    fparser rejects some that gfortran ignores, between two DOs sharing a terminal label)."""
     keep: list[str] = []
     lines: list[int] = []
     dirs: list[tuple[int, str]] = []
     for k, ln in enumerate(text.split("\n"), start=1):
         if directive_text(ln, fixed_form) is not None:
             dirs.append((k, ln.strip()))
+        elif comments and _is_comment(ln, fixed_form):
+            continue
         else:
             keep.append(ln)
             lines.append(k)
     return Stripped("\n".join(keep), lines, dirs)
+
+
+def _is_comment(line: str, fixed_form: bool) -> bool:
+    s = line.lstrip()
+    if s.lower().startswith("!$omp") or (fixed_form and line[:5].lower() in ("c$omp", "*$omp")):
+        return False
+    return (fixed_form and line[:1] in ("c", "C", "*", "!")) or s.startswith("!")
 
 
 def statement_nodes(tree) -> list:

@@ -11,7 +11,7 @@ import re
 
 from fparser.two import Fortran2003 as F
 
-from fadj.errors import DirectiveError, FadjError, Loc, NameErr, UnsupportedError
+from fadj.errors import DirectiveError, FadjError, Loc, NameErr, SyntaxErr, UnsupportedError
 from fadj.frontend.directive_tree import restore, statement_nodes, strip
 from fadj.frontend.directives import scan_directives
 from fadj.frontend.discover import expand_sources
@@ -125,16 +125,27 @@ def _parse_tree(src: SourceFile, cache):
     """fparser's tree of ``src``, parsed without its ``$AD`` lines and given them back
     (``directive_tree``): from ``cache`` when it has seen this code."""
     from dataclasses import replace
-    st = strip(src.source_text, src.fixed_form)
-    psrc = replace(src, parse_text=st.text, origins=tuple((lc.file, lc.line) for lc in map(src.loc, st.lines)))
 
     def fresh(s):
         tree = parse_source(s)
         return tree, statement_nodes(tree)
 
-    tree, nodes = cache.parse(psrc, fresh) if cache is not None else fresh(psrc)
-    restore(nodes, st)
-    return tree
+    def attempt(comments: bool):
+        st = strip(src.source_text, src.fixed_form, comments)
+        psrc = replace(src, parse_text=st.text, origins=tuple((lc.file, lc.line) for lc in map(src.loc, st.lines)))
+        tree, nodes = cache.parse(psrc, fresh) if cache is not None else fresh(psrc)
+        restore(nodes, st)
+        return tree
+
+    try:
+        return attempt(False)
+    except SyntaxErr:
+        # a comment where fparser allows none (between two DOs sharing a label): parse without them
+        try:
+            return attempt(True)
+        except FadjError:
+            pass
+        raise
 
 
 def _first_stmt(node):

@@ -89,6 +89,7 @@ class BodyLowerer:
             if isinstance(node, F.Label_Do_Stmt):
                 loc = self.loc(node)
                 do = self._do_header(node, loc, body=[])
+                do.label = self.label_of(node)      # a GO TO may jump to the DO statement itself
                 self._attach(do)
                 sink().append(do)
                 open_dos.append(_DoOpen(str(node.items[1]), do))

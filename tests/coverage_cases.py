@@ -1036,3 +1036,69 @@ C       the inner loop ends on the same label
       IF (K .LT. 2) GOTO 15
       END
 """, suffix=".f")
+
+# ---------------------------------------------------------------------------- loops and constructors (issue 14)
+case("DO CONCURRENT (several indices, mask, stride)", "supported", """\
+subroutine s(x, n, f)
+  integer n, i, j
+  real(8) :: x(n), f, y(n, 2)
+  y = 0
+  do concurrent (i = 1:n, j = 1:2, x(i) > 0.65d0)
+    y(i, j) = x(i)**j
+  end do
+  do concurrent (i = 1:n:2)
+    y(i, 1) = 2*y(i, 1) + sin(x(i))
+  end do
+  f = sum(y)
+end subroutine
+""")
+
+case("FORALL statements and constructs", "supported", """\
+subroutine s(x, n, f)
+  integer n, i
+  real(8) :: x(n), f, y(n), z(n)
+  y = x
+  forall (i = 2:n) y(i) = y(i-1)*x(i)
+  z = 0
+  forall (i = 1:n, x(i) > 0.65d0)
+    z(i) = sin(y(i))
+    y(i) = y(i) + z(i)
+  end forall
+  f = sum(y) + sum(z)
+end subroutine
+""")
+
+case("array constructors with implied DO and array items on active data", "supported", """\
+subroutine s(x, n, f)
+  integer n, i
+  real(8) :: x(n), f, y(n), z(2*n)
+  y = [(x(i)**2, i = 1, n)]
+  z = [y, sin(x)]
+  f = sum(z*[(dble(i), i = 1, 2*n)]) + sum([(x(i)*y(i), i = 1, n, 2)])
+end subroutine
+""")
+
+case("ASSOCIATE and BLOCK constructs", "supported", """\
+module pts
+  implicit none
+  type pt
+    real(8) :: c(3)
+  end type
+end module
+subroutine s(x, n, f)
+  use pts
+  integer n
+  real(8) :: x(n), f
+  type(pt) :: p
+  p%c = x(1:3)
+  associate (c => p%c, last => x(n), twice => 2*x(2))
+    c(2) = c(1)*last + twice
+    f = sum(c**2)
+  end associate
+  block
+    real(8) :: tmp
+    tmp = f*x(2)
+    f = f + tmp
+  end block
+end subroutine
+""")

@@ -22,6 +22,7 @@ from fadj.ir.typing import Typer
 from fadj.passes.hoist_calls import hoist_calls
 from fadj.passes.flatten_gotos import flatten_gotos
 from fadj.passes.lift_internals import lift_internals
+from fadj.passes.lower_constructors import lower_constructors
 from fadj.passes.lower_where import lower_where
 from fadj.passes.specialize_procedures import specialize_procedures
 from fadj.analysis.equivalence import check_equivalences
@@ -200,6 +201,7 @@ def normalise(prog: Program, externals: set[str]) -> None:
         typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n), prog.types,
                       lambda n, r=r: _function_routine(prog, r, n))
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
+        lower_constructors(r, typer)
         lower_where(r, typer)
         flat = flatten_gotos(r)
         structure_jumps(r)

@@ -27,7 +27,7 @@ from fadj.ir import stmt as S
 from fadj.ir.consts import INTRINSIC_KIND_NAMES
 from fadj.ir.intrinsics import is_intrinsic
 from fadj.ir.program import Module, Program, Routine, SourceFile
-from fadj.ir.symbols import INTEGER, ImplicitRules, Scope, Symbol
+from fadj.ir.symbols import INTEGER, ImplicitRules, Scope, Symbol, TypeSpec
 
 INTRINSIC_MODULES = {"iso_fortran_env", "iso_c_binding", "ieee_arithmetic", "ieee_exceptions",
                      "ieee_features", "omp_lib", "omp_lib_kinds", "mpi"}
@@ -290,6 +290,35 @@ class _Loader:
         return s.copy(name=local, use_name=(s.use_name or s.name) if local != remote or s.use_name else None)
 
     # -- routines ----------------------------------------------------------
+    def _declare_construct_locals(self, r: Routine, bl: BodyLowerer, decl: DeclLowerer, src) -> None:
+        """Declare what FORALL, ASSOCIATE and BLOCK constructs add to the routine: temporaries,
+        and BLOCK's own local variables (which must not clash with the routine's)."""
+        from fadj.ir.symbols import Dim
+        from fadj.ir.typing import Typer
+        scope = r.scope
+        for spec, loc in bl.block_specs:
+            before = set(scope.symbols)
+            sub = DeclLowerer(_BlockScope(scope), src.path, src.fixed_form, decl.ex, src)
+            sub.run(spec)
+            sub.finish()
+            for name, s in sub.scope.own.items():
+                if name in before:
+                    raise UnsupportedError(loc, f"BLOCK declares '{name}', which '{r.name}' declares too: rename "
+                                                f"it (fadj inlines BLOCK constructs)")
+                scope.add(s)
+        typer = Typer(scope, types=self.prog.types)
+        for name, like, rank, logical in bl.temps:
+            if logical:
+                t, dims = TypeSpec("logical", 4), tuple(Dim(None, None, "deferred") for _ in range(rank))
+            elif rank >= 0:
+                t = typer.type_of(E.Name(E.base_name(like))) or TypeSpec("real", 8)
+                dims = tuple(Dim(None, None, "deferred") for _ in range(rank))
+            else:
+                t = typer.type_of(like) or TypeSpec("real", 8)
+                k = typer.rank_of(like)
+                dims = tuple(Dim(None, None, "deferred") for _ in range(k)) if k else None
+            scope.add(Symbol(name, type=t, dims=dims or None, allocatable=bool(dims), loc=r.loc))
+
     def declare_routine(self, u: _Unit, host: Routine | None) -> None:
         node, src = u.node, u.src
         head = next(c for c in node.content if not isinstance(c, F.Comment))
@@ -383,6 +412,7 @@ class _Loader:
         r.end_loc = _loc(end, src)
         bl = BodyLowerer(src.path, src.fixed_form, ex, src)
         r.body = bl.block(body_nodes, r.end_loc)
+        self._declare_construct_locals(r, bl, decl, src)
         r.data = r.data + bl.formats
         if bl.stmt_functions:
             _inline_stmt_functions(r, bl.stmt_functions)
@@ -537,3 +567,33 @@ def source_lines(prog: Program) -> dict[str, list[str]]:
                 except OSError:
                     pass
     return out
+
+
+class _BlockScope:
+    """The scope a BLOCK's declarations are read into: lookups see the routine's scope, new
+    symbols are kept apart (``own``) until the loader checks them for clashes."""
+
+    def __init__(self, parent):
+        self.parent = parent
+        self.own: dict = {}
+        self.implicit = parent.implicit
+
+    @property
+    def symbols(self):
+        return self.own
+
+    def local(self, name):
+        return self.own.get(name)
+
+    def lookup(self, name):
+        return self.own.get(name) or self.parent.lookup(name)
+
+    def add(self, s):
+        self.own[s.name] = s
+        return s
+
+    def __contains__(self, name):
+        return self.lookup(name) is not None
+
+    def __iter__(self):
+        return iter(list(self.own.values()))

@@ -49,6 +49,12 @@ class BodyLowerer:
         #: FORMAT statements (label and text): not executable, so they leave the body (where the
         #: reverse sweep would take their labels for jump targets) and are declared with the DATA
         self.formats: list[str] = []
+        #: temporaries FORALL and ASSOCIATE need: (name, like, rank, logical); the loader declares them
+        self.temps: list[tuple] = []
+        self.forall_count = 0
+        #: BLOCK constructs with declarations: (specification part, loc), and their bodies by index
+        self.block_specs: list[tuple] = []
+        self.block_bodies: list[tuple] = []
 
     # -- helpers -------------------------------------------------------------
     def loc(self, node) -> Loc:
@@ -257,6 +263,111 @@ class BodyLowerer:
         end = node.content[-1]
         do.body = self.block(node.content[1:-1], self.loc(end))
         return do
+
+    # -- FORALL ------------------------------------------------------------------
+    def forall_stmt(self, node, loc):
+        return self._forall(node.items[0], [node.items[1]], loc)
+
+    def forall_construct(self, node, loc):
+        head = node.content[0]
+        body = [c for c in node.content[1:-1] if not isinstance(c, F.Comment)]
+        return self._forall(head.items[1], body, loc)
+
+    def _forall(self, header, nodes, loc):
+        """FORALL: for each assignment, every right-hand side is evaluated before any element is
+        assigned.  An assignment whose right-hand side or mask reads the variable it assigns goes
+        through a temporary indexed like the FORALL (evaluate all, then assign); the others are
+        a plain DO nest, as their order cannot matter."""
+        triplets, mask_node = header.items[0].items, header.items[1]
+        idx = [(str(tr.items[0]).lower(), self.expr(tr.items[1], loc), self.expr(tr.items[2], loc),
+                self.expr(tr.items[3], loc) if tr.items[3] is not None else None) for tr in triplets]
+        mask = self.expr(mask_node, loc) if mask_node is not None else None
+        out: list[S.Stmt] = []
+        for n in nodes:
+            if not isinstance(n, F.Assignment_Stmt):
+                raise UnsupportedError(self.loc(n), f"FORALL containing '{str(n)[:40]}' is not supported "
+                                                    f"(assignments only)")
+            asg = self.assignment(n, self.loc(n) or loc)
+            base = E.base_name(asg.lhs)
+            reads = {x.name for x in E.walk(asg.rhs) if isinstance(x, (E.Name, E.Index))}
+            if mask is not None:
+                reads |= {x.name for x in E.walk(mask) if isinstance(x, (E.Name, E.Index))}
+            if base not in reads:
+                out.append(self._nest(idx, self._masked(mask, [asg], loc), loc))
+                continue
+            self.forall_count += 1
+            tmp = f"fadj_forall{self.forall_count}"
+            shape = tuple(E.Slice(lo, hi) for _, lo, hi, _ in idx)
+            at = E.Index(tmp, tuple(E.Name(v) for v, _, _, _ in idx))
+            self.temps.append((tmp, asg.lhs, len(idx), False))
+            pre = [S.Allocate([E.Index(tmp, shape)], loc=loc)]
+            m = mask
+            if mask is not None:
+                mtmp = f"fadj_forall_mask{self.forall_count}"
+                self.temps.append((mtmp, None, len(idx), True))
+                mat = E.Index(mtmp, at.subs)
+                pre.append(S.Allocate([E.Index(mtmp, shape)], loc=loc))
+                pre.append(self._nest(idx, [S.Assign(mat, mask, loc=loc)], loc))
+                m = mat
+            first = self._nest(idx, self._masked(m, [S.Assign(at, asg.rhs, loc=asg.loc)], loc), loc)
+            second = self._nest(idx, self._masked(m, [S.Assign(asg.lhs, at, loc=asg.loc)], loc), loc)
+            free = [S.Allocate([E.Name(tmp)], deallocate=True, loc=loc)]
+            if mask is not None:
+                free.append(S.Allocate([E.Name(mtmp)], deallocate=True, loc=loc))
+            out += pre + [first, second] + free
+        if len(out) == 1:
+            return out[0]
+        return S.If([(E.LogicalLit(True), out)], None, loc=loc)
+
+    @staticmethod
+    def _masked(mask, body, loc):
+        return [S.If([(mask, body)], None, loc=loc)] if mask is not None else body
+
+    @staticmethod
+    def _nest(idx, body, loc):
+        for var, lo, hi, step in reversed(idx):
+            body = [S.Do(var, lo, hi, step, body, loc=loc)]
+        return body[0]
+
+    # -- ASSOCIATE and BLOCK -----------------------------------------------------------
+    def associate(self, node, loc):
+        """ASSOCIATE (a => selector, ...): a variable selector is substituted for its name in the
+        block; an expression selector is evaluated once, into a temporary, at the entry."""
+        head = node.content[0]
+        pre: list[S.Stmt] = []
+        subst: dict[str, E.Expr] = {}
+        for assoc in head.items[1].items:
+            name = str(assoc.items[0]).lower()
+            sel = self.expr(assoc.items[2], loc)
+            if isinstance(sel, E.REF_TYPES) and not isinstance(sel, E.Call):
+                subst[name] = sel
+            else:
+                self.forall_count += 1
+                tmp = f"fadj_assoc{self.forall_count}_{name}"
+                self.temps.append((tmp, sel, -1, False))
+                pre.append(S.Assign(E.Name(tmp), sel, loc=loc))
+                subst[name] = E.Name(tmp)
+        outer = self.ex.is_array
+        self.ex.is_array = lambda n: n in subst or outer(n)     # c(2) with c => p%c: an element
+        try:
+            body = self.block(node.content[1:-1], self.loc(node.content[-1]))
+        finally:
+            self.ex.is_array = outer
+        _substitute_names(body, subst)
+        return S.If([(E.LogicalLit(True), pre + body)], None, loc=loc, construct_name=getattr(head.item, "name", None))
+
+    def block_construct(self, node, loc):
+        """BLOCK with declarations: its local variables become locals of the routine (renamed
+        when a name is taken) and its statements are inlined."""
+        spec = next((c for c in node.content if isinstance(c, F.Specification_Part)), None)
+        if spec is not None:
+            self.block_specs.append((spec, loc))
+        stmts = [c for c in node.content[1:-1] if not isinstance(c, F.Specification_Part)]
+        body = self.block(stmts, self.loc(node.content[-1]))
+        if spec is not None:
+            self.block_bodies.append((len(self.block_specs) - 1, body))
+        return S.If([(E.LogicalLit(True), body)], None, loc=loc,
+                    construct_name=getattr(node.content[0].item, "name", None))
 
     def do_concurrent(self, node, header, loc):
         """DO CONCURRENT (i = a:b[:s], j = ..., mask): iterations are independent, so a nest of
@@ -500,8 +611,34 @@ _DISPATCH = {
     F.Cycle_Stmt: _cycle,
     F.Goto_Stmt: _goto,
     F.Computed_Goto_Stmt: _computed_goto,
+    F.Forall_Stmt: BodyLowerer.forall_stmt,
+    F.Forall_Construct: BodyLowerer.forall_construct,
+    F.Associate_Construct: BodyLowerer.associate,
     F.Arithmetic_If_Stmt: _arith_if,
 }
 from fparser.two import Fortran2008 as F8  # noqa: E402
 
 _DISPATCH[F8.Error_Stop_Stmt] = lambda self, node, loc: S.Stop(str(node), loc=loc)
+_DISPATCH[F8.Block_Construct] = BodyLowerer.block_construct
+
+
+def _substitute_names(body: list[S.Stmt], subst: dict[str, E.Expr]) -> None:
+    """Replace associate-names by their selectors in every expression of ``body``."""
+    from fadj.ir.visit import map_exprs
+
+    def fn(e: E.Expr) -> E.Expr:
+        if isinstance(e, E.Name) and e.name in subst:
+            return subst[e.name]
+        if isinstance(e, E.Index) and e.name in subst:
+            sel = subst[e.name]
+            if isinstance(sel, E.Name):
+                return E.Index(sel.name, e.subs)
+            if isinstance(sel, E.Component) and not sel.subs:
+                return E.Component(sel.base, sel.comp, e.subs)
+            raise UnsupportedError(None, "ASSOCIATE: an associate-name for a section or element, indexed again, "
+                                         "is not supported")
+        return e
+    map_exprs(body, lambda e: E.transform(e, fn))
+    for st in S.walk_stmts(body):
+        if isinstance(st, S.Do) and st.var in subst:
+            raise UnsupportedError(st.loc, f"DO variable '{st.var}' is an associate-name: not supported")

@@ -53,6 +53,14 @@ class _Hoister:
                 out.append(S.Assign(E.Name(name), call, loc=loc))
                 return E.Name(name)
             return call
+        if isinstance(e, E.ArrayCtor) and self._real(e) and any(isinstance(n, E.REF_TYPES) for n in E.walk(e)) \
+                and any(isinstance(i, E.ImpliedDo) or self.typer.rank_of(i) > 0 for i in e.items):
+            # implied DOs or array items: an allocatable temporary, filled element by element by
+            # passes/lower_constructors
+            ctor = E.ArrayCtor(tuple(self.expr(i, out, loc) if not isinstance(i, E.ImpliedDo) else i for i in e.items))
+            name = self.fresh("actor", E.Call("reshape", (ctor, E.ArrayCtor((E.IntLit("1"),)))))
+            out.append(S.Assign(E.Name(name), ctor, loc=loc))
+            return E.Name(name)
         if isinstance(e, E.ArrayCtor) and self._real(e) and not any(isinstance(i, E.ImpliedDo) for i in e.items) \
                 and any(isinstance(n, E.REF_TYPES) for n in E.walk(e)):
             # an array constructor of variables inside an expression gets its own statement

@@ -1102,3 +1102,73 @@ subroutine s(x, n, f)
   end block
 end subroutine
 """)
+
+# ---------------------------------------------------------------------------- allocatable components (issue 14)
+case("allocatable components (ALLOCATE, DEALLOCATE, saved in snapshots and on the tape)", "supported", """\
+module fields
+  implicit none
+  type :: field
+    integer :: nx
+    double precision :: dx
+    double precision, allocatable :: data(:)
+  end type
+contains
+  subroutine setup(f, x, n)
+    type(field), intent(out) :: f
+    integer, intent(in) :: n
+    double precision, intent(in) :: x(n)
+    f%nx = n
+    f%dx = 1.0d0/n
+    allocate(f%data(0:n+1))
+    f%data(1:n) = x
+    f%data(0) = 0
+    f%data(n+1) = 0
+  end subroutine
+  subroutine evolve(new, old, a)
+    type(field), intent(inout) :: new
+    type(field), intent(in) :: old
+    double precision, intent(in) :: a
+    integer :: i
+    do i = 1, old%nx
+      new%data(i) = old%data(i) + a*(old%data(i-1) - 2*old%data(i) + old%data(i+1))*old%data(i)
+    end do
+  end subroutine
+end module
+subroutine s(x, n, f)
+  use fields
+  integer n, it
+  double precision x(n), f
+  type(field) :: cur, prev
+  call setup(cur, x, n)
+  call setup(prev, x, n)
+  do it = 1, 4
+    call evolve(cur, prev, 0.2d0)
+    prev%data = cur%data
+  end do
+  f = sum(cur%data**2)
+  deallocate(cur%data, prev%data)
+end subroutine
+""")
+
+case("MOVE_ALLOC between active arrays (swapping old and new fields)", "supported", """\
+subroutine s(x, n, f)
+  implicit none
+  integer n, it, i
+  double precision x(n), f
+  double precision, allocatable :: cur(:), prev(:), tmp(:)
+  allocate(cur(n), prev(n))
+  prev = x
+  cur = 0d0
+  do it = 1, 3
+    do i = 2, n - 1
+      cur(i) = prev(i) + 0.1d0*(prev(i-1) - 2d0*prev(i) + prev(i+1))**2
+    end do
+    cur(1) = prev(1)
+    cur(n) = prev(n)
+    call move_alloc(cur, tmp)
+    call move_alloc(prev, cur)
+    call move_alloc(tmp, prev)
+  end do
+  f = sum(prev**2)
+end subroutine
+""")

@@ -34,7 +34,7 @@ class AllocSaver:
     """Rewrites the stack operations of one routine; ``fresh(base)`` gives unused names."""
 
     def __init__(self, is_allocatable, fresh):
-        self.is_allocatable = is_allocatable      # name -> rank (0: not a whole allocatable array)
+        self.is_allocatable = is_allocatable      # reference -> rank (0: not a whole allocatable array)
         self.fresh = fresh
         self.symbols: list[Symbol] = []           # temporaries to declare
         self._on: str | None = None
@@ -53,8 +53,9 @@ class AllocSaver:
         return out
 
     def _target(self, st: S.Stmt) -> int:
-        if isinstance(st, S.CallStmt) and st.name in _OPS and len(st.args) == 1 and isinstance(st.args[0], E.Name):
-            return self.is_allocatable(st.args[0].name)
+        if isinstance(st, S.CallStmt) and st.name in _OPS and len(st.args) == 1 and \
+                (isinstance(st.args[0], E.Name) or (isinstance(st.args[0], E.Component) and not st.args[0].subs)):
+            return self.is_allocatable(st.args[0])
         return 0
 
     # -- temporaries -------------------------------------------------------------
@@ -90,12 +91,13 @@ class AllocSaver:
         lo, hi = self._bound_vars(rank)
         shape = tuple(E.Slice(E.Index(lo.name, (E.IntLit(str(k)),)), E.Index(hi.name, (E.IntLit(str(k)),)))
                       for k in range(1, rank + 1))
+        target = E.Component(a.base, a.comp, shape) if isinstance(a, E.Component) else E.Index(a.name, shape)
         other = E.BinOp(".or.", E.Call("any", (E.BinOp("/=", E.Call("lbound", (a,)), lo),)),
                         E.Call("any", (E.BinOp("/=", E.Call("ubound", (a,)), hi),)))
         free = S.Allocate([a], deallocate=True)
         restore = [call(op, hi), call(op, lo),
                    S.If([(allocated, [S.If([(other, [free])], None, logical_if=True)])], None),
-                   S.If([(E.UnOp(".not.", allocated), [S.Allocate([E.Index(a.name, shape)])])], None,
+                   S.If([(E.UnOp(".not.", allocated), [S.Allocate([target])])], None,
                         logical_if=True),
                    st]
         first = call(op, on)

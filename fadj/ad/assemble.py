@@ -138,10 +138,26 @@ def _local_copy(s: Symbol) -> Symbol:
 def allocation_aware_stack_ops(dr: DerivRoutine, r: Routine, ds: DerivScope) -> None:
     """Whole allocatable arrays are saved with their allocation status and bounds (alloc_save)."""
     local = {s.name: s for s in dr.symbols}
+    types = ds.ctx.prog.types
 
-    def rank(name: str) -> int:
-        sym = local.get(name) or r.scope.lookup(name)
+    def rank(ref) -> int:
+        from fadj.ir import expr as E
+        if isinstance(ref, E.Component):
+            t = _type_of_base(ref.base)
+            c = types[t].components.get(ref.comp) if t in types else None
+            return len(c.dims) if c is not None and c.allocatable and c.dims else 0
+        sym = local.get(ref.name) or r.scope.lookup(ref.name)
         return len(sym.dims) if sym is not None and sym.allocatable and sym.dims else 0
+
+    def _type_of_base(base) -> str | None:
+        t = ds.ctx.typer(r).type_of(base)
+        if t is None:                     # a derivative variable (fb%c): typed like its primal
+            from fadj.ir import expr as E
+            sym = local.get(E.base_name(base))
+            t = sym.type if sym is not None else None
+            if t is not None and t.base == "type" and t.derived.endswith("_diff"):
+                return t.derived[:-5]
+        return t.derived if t is not None and t.base == "type" else None
 
     saver = AllocSaver(rank, lambda base: ds.names.fresh(base, numbered=False))
     dr.body = saver.body(dr.body)

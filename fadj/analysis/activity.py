@@ -188,6 +188,13 @@ def analyse_activity(cg: CallGraph, effects: Effects, routines: list[Routine], h
                     b = E.base_name(ref)
                     if real_var(r, b):
                         succ[K(r, b)].add(K(r, lhs))
+            elif isinstance(st, S.CallStmt) and st.name == "move_alloc" and len(st.args) == 2:
+                # the values move from one array to the other: both names are one storage,
+                # active together (their adjoints move with them)
+                a, b = (E.base_name(x.value if isinstance(x, E.Keyword) else x) for x in st.args)
+                if real_var(r, a) and real_var(r, b):
+                    succ[K(r, a)].add(K(r, b))
+                    succ[K(r, b)].add(K(r, a))
             elif isinstance(st, S.Where):
                 for inner in S.walk_stmts(st.bodies()[0] if False else [x for b in st.bodies() for x in b]):
                     if isinstance(inner, S.Assign):

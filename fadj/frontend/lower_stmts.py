@@ -468,7 +468,6 @@ class BodyLowerer:
         items = []
         for it in items_node.items:
             if isinstance(it, F.Allocation):
-                name = str(it.items[0]).lower()
                 shape = it.items[1]
                 subs = []
                 for sp in shape.items if shape is not None else ():
@@ -477,6 +476,14 @@ class BodyLowerer:
                         subs.append(self.expr(hi, loc))
                     else:
                         subs.append(E.Slice(self.expr(lo, loc), self.expr(hi, loc)))
+                if isinstance(it.items[0], F.Data_Ref):
+                    # allocate(f%data(nx, ny)): an allocatable component
+                    obj = self.expr(it.items[0], loc)
+                    if not isinstance(obj, E.Component) or obj.subs:
+                        raise UnsupportedError(loc, f"ALLOCATE of '{it.items[0]}' is not supported")
+                    items.append(E.Component(obj.base, obj.comp, tuple(subs)) if subs else obj)
+                    continue
+                name = str(it.items[0]).lower()
                 items.append(E.Index(name, tuple(subs)) if subs else E.Name(name))
             else:
                 items.append(self.expr(it, loc))

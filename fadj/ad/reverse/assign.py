@@ -159,6 +159,12 @@ class AssignMixin:
         bwd: list[S.Stmt] = []
         after: list[S.Stmt] = []
         for item in st.items:
+            if isinstance(item, E.Component):
+                before, then, back = self.allocate_component(item, st)
+                fwd += before
+                after += then
+                bwd = back + bwd
+                continue
             name = E.base_name(item)
             sym = self.r.scope.lookup(name)
             if sym is None or not sym.dims:
@@ -204,7 +210,48 @@ class AssignMixin:
                 bwd.append(S.Allocate([a], deallocate=True))
         return fwd + [st] + after, bwd
 
+    def allocate_component(self, item: E.Component, st: S.Allocate) -> tuple[list, list, list]:
+        """ALLOCATE/DEALLOCATE of an allocatable component ``f%data``: its adjoint component is
+        allocated alongside (zeroed, unless it exists: it then holds what a recomputation has
+        accumulated); DEALLOCATE saves the component (status, bounds, values) for the backward
+        sweep, which re-creates it with a zero adjoint."""
+        whole = E.Component(item.base, item.comp)
+        active = self.active_ref(item.base)
+        ab = self.ds.dref(whole) if active else None
+        t = self.typer.type_of(whole)
+        zero = E.RealLit(f"0.0_{max(8, t.kind) if t is not None else 8}")
+        if st.deallocate:
+            before = [push(whole)]            # with its status and bounds (alloc_save)
+            then: list[S.Stmt] = []
+            back = [pop(whole)]
+            if active:
+                then.append(S.If([(E.Call("allocated", (ab,)), [S.Allocate([ab], deallocate=True)])], None,
+                                 logical_if=True))
+                back += [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))),
+                                [S.Allocate([ab], options=f"mold={_text(whole)}")])], None, logical_if=True),
+                         S.Assign(ab, zero)]
+            return before, then, back
+        then = []
+        if active:
+            alloc = [S.Allocate([ab], options=f"mold={_text(whole)}"), S.Assign(ab, zero)]
+            bsym = self.r.scope.lookup(E.base_name(item))
+            if bsym is not None and bsym.is_arg:
+                # the _fwd half has no adjoint arguments: the backward sweep allocates it first
+                self.bwd_prologue.append(S.If([(E.BinOp(".and.", E.Call("allocated", (whole,)),
+                                                        E.UnOp(".not.", E.Call("allocated", (ab,)))), alloc)], None))
+            else:
+                then = [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))), alloc)], None)]
+        back = [S.Allocate([whole], deallocate=True)]
+        if active:
+            back.append(S.If([(E.Call("allocated", (ab,)), [S.Allocate([ab], deallocate=True)])], None,
+                             logical_if=True))
+        return [], then, back
+
     def zero_of(self, sym) -> E.Expr:
         kind = max(8, sym.type.kind) if sym.type is not None else 8
         return E.RealLit(f"0.0_{kind}")
 
+
+def _text(e: E.Expr) -> str:
+    from fadj.backend.fortran import expr_str
+    return expr_str(e)

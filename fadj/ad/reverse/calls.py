@@ -35,6 +35,8 @@ class CallMixin:
         # intrinsic subroutine (random_number, cpu_time...): save what it overwrites if needed
         p = self.pushed(st, sw)
         refs = [a for a in st.args if isinstance(a, E.REF_TYPES) and var_id(self.r, E.base_name(a)) in p]
+        if st.name == "move_alloc" and len(st.args) == 2 and any(self.active_ref(a) for a in st.args):
+            return self.move_alloc(st, refs)
         for a in st.args:
             if isinstance(a, E.REF_TYPES) and self.active_ref(a):
                 raise UnsupportedError(st.loc, f"intrinsic subroutine '{st.name}' writes an active variable")
@@ -75,6 +77,26 @@ class CallMixin:
         bwd = pre + [self.debug_site(site), _call(callee.name + "_bwd", *adj_args)] + post + \
             [pop(x) for x in reversed(refs)]
         return self.profiled(site, fwd, bwd)
+
+    def move_alloc(self, st: S.CallStmt, refs: list[E.Expr]):
+        """``call move_alloc(from, to)`` of active arrays (the swap of old and new fields in a time
+        loop): the adjoints move with the values, forward and back.  Backward, ``from`` gets its
+        storage back from ``to``, then ``to`` its own old value (saved, if needed) and a zero
+        adjoint of that shape (the old values were destroyed)."""
+        frm, to = (a.value if isinstance(a, E.Keyword) else a for a in st.args)
+        if not (isinstance(frm, E.Name) and isinstance(to, E.Name)):
+            raise UnsupportedError(st.loc, "move_alloc of components of active derived types is not supported")
+        fb, tb = self.ds.dref(frm), self.ds.dref(to)
+        mv = lambda a, b: S.CallStmt("move_alloc", [a, b], loc=st.loc)   # noqa: E731
+        fwd = [push(x) for x in refs] + [st, mv(fb, tb)]
+        sym = self.r.scope.lookup(to.name)
+        zero = E.RealLit(f"0.0_{max(8, sym.type.kind) if sym is not None and sym.type else 8}")
+        back_to = [S.If([(E.Call("allocated", (to,)), [
+            S.If([(E.UnOp(".not.", E.Call("allocated", (tb,))), [S.Allocate([tb], options=f"mold={to.name}")])],
+                 None, logical_if=True),
+            S.Assign(tb, zero)])], None)]
+        bwd = [mv(to, frm), mv(tb, fb)] + [pop(x) for x in reversed(refs)] + back_to
+        return fwd, bwd
 
     def debug_site(self, site: CallSite) -> S.Stmt:
         """FADJ_DEBUG: the source call site, for a report from inside the callee's derivative."""

@@ -71,9 +71,12 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         self.recompute_lists: dict[int, list[S.Stmt]] = {}     # statement list -> statements re-run
         self.recomputed: dict[int, frozenset] = {}              # id(statement) -> variable ids it sets
         self.recompute_conds: set[int] = set()                  # IF / SELECT re-evaluated, not pushed
-        self.fresh = fresh_writes(r, r.body)                    # first writes of local work arrays
+        self.fresh = fresh_writes(r, r.body, ctx.prog.types)                   # first writes of local work arrays
         self.main = self.sweep_for(r.body)
         self.restored: set[str] = set()    # ids that the backward sweep pops into
+        #: statements the backward sweep starts with (adjoints of arguments' allocatable parts,
+        #: which a split routine's _fwd half cannot allocate: it has no adjoint arguments)
+        self.bwd_prologue: list[S.Stmt] = []
         self.called: set[tuple[Routine, str]] = set()
 
     def is_opaque(self, st: S.Stmt) -> bool:

@@ -38,7 +38,7 @@ class RoutineMixin:
         is_head = r is self.ctx.head
         active_f = set(self.ctx.derivative_formals(r))
         body: list[S.Stmt] = []
-        zero = self.zero_locals()
+        zero = self.bwd_prologue + self.zero_locals()
         fwd = self.local_formal_derivatives() + fwd
         if version == "b":
             save, restore = self.preserve_outputs() if is_head else ([], [])
@@ -120,9 +120,9 @@ class RoutineMixin:
         for c in dt.components.values():
             if c.pointer or (c.type is not None and c.type.base in ("character",)):
                 continue
-            if c.allocatable:
-                raise UnsupportedError(self.r.loc, f"saving '{c.name}', an allocatable component of type "
-                                                   f"'{dt.name}', is not supported yet")
+            if c.allocatable and c.type is not None and c.type.base == "type":
+                raise UnsupportedError(self.r.loc, f"saving '{c.name}', an allocatable component of derived type "
+                                                   f"in type '{dt.name}', is not supported yet")
             cref = E.Component(ref, c.name)
             if base_rank > 0 and (c.dims or (c.type is not None and c.type.base == "type")):
                 if base_rank > 1:

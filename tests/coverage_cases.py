@@ -1172,3 +1172,34 @@ subroutine s(x, n, f)
   f = sum(prev**2)
 end subroutine
 """)
+
+case("module procedures with the same name in different modules", "supported", """\
+module ocean
+  implicit none
+contains
+  subroutine step(u, n)
+    integer n
+    real(8) u(n)
+    u = u + 0.1d0*sin(u)
+  end subroutine
+end module
+module ice
+  implicit none
+contains
+  subroutine step(u, n)
+    integer n
+    real(8) u(n)
+    u = u*0.9d0 + 0.05d0*u**2
+  end subroutine
+end module
+subroutine s(x, n, f)
+  use ocean, only: ocean_step => step
+  use ice, only: ice_step => step
+  integer n
+  real(8) x(n), f, u(n)
+  u = x
+  call ocean_step(u, n)
+  call ice_step(u, n)
+  f = sum(u**2)
+end subroutine
+""")

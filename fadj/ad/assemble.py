@@ -102,12 +102,13 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
                 ren[alias] = var
         uses.append(Use(diff_module_name(mod), only, ren))
     # derivative routines of other modules
-    by_mod: dict[str, list[str]] = {}
+    by_mod: dict[str, dict[str, str]] = {}
     for callee, version in sorted(called, key=lambda cv: (cv[0].name, cv[1])):
         if callee.module is not None and callee.module != r.module:
-            by_mod.setdefault(callee.module, []).append(f"{callee.name}_{version}")
+            local = ds.ctx.call_name(r, callee, version)
+            by_mod.setdefault(callee.module, {})[local] = f"{callee.name}_{version}"
     for mod, names in sorted(by_mod.items()):
-        uses.append(Use(diff_module_name(mod), sorted(set(names))))
+        uses.append(Use(diff_module_name(mod), sorted(names), {k: v for k, v in names.items() if k != v}))
     # derivative types of other modules
     for tname in sorted(ds.diff_types):
         t = ds.ctx.prog.types.get(tname)

@@ -82,6 +82,14 @@ class ADContext:
         kept = set(self.derivative_formals(r))
         return [a for a in self.activity.active_formals(r) if a not in kept]
 
+    def call_name(self, caller: Routine, callee: Routine, version: str) -> str:
+        """Name under which ``caller``'s derivative calls ``callee``'s derivative ``version``: the
+        plain ``name_v``, or, when modules share the name, ``module_name_v`` (imported renamed)."""
+        plain = f"{callee.name}_{version}"
+        if callee.module is not None and callee.name in self.prog.same_names and caller.module != callee.module:
+            return f"{callee.module}_{plain}"
+        return plain
+
     def reverser(self, r: Routine):
         """The (cached) reverse-mode engine of routine ``r``."""
         cache = self.__dict__.setdefault("_reversers", {})
@@ -157,6 +165,9 @@ def parse_names(spec: str | list[str] | None) -> list[str]:
 
 def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: list[str] | None,
             opts: CheckpointOptions, mode: str = "reverse") -> ADContext:
+    if head_name.lower() in prog.same_names and "::" not in head_name:
+        where = ", ".join(sorted(f"{r.module}::{r.name}" if r.module else r.name for r in prog.same_names[head_name.lower()]))
+        raise NameErr(None, f"head '{head_name}' is ambiguous: say which one ({where})")
     head = prog.routine(head_name)
     if head is None:
         for m in prog.modules.values():

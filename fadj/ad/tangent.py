@@ -271,7 +271,7 @@ class Tangenter:
         pre: list[S.Stmt] = []
         args = self.derivative_args(site, pre)
         callee = site.callee
-        name = f"{callee.name}_d" if callee is not None else f"{site.name}_d"
+        name = self.ctx.call_name(self.r, callee, "d") if callee is not None else f"{site.name}_d"
         if callee is not None:
             self.called.add((callee, "d"))
         if not site.is_function:

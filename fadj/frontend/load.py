@@ -360,9 +360,16 @@ class _Loader:
         u.routine = r
         if host is None:
             prev = self.prog.routines.get(name)
-            if prev is not None:
+            if prev is not None and prev.module is None and u.module is None:
                 raise FadjError(r.loc, f"routine '{name}' is also defined at {prev.loc}")
-            self.prog.routines[name] = r
+            if prev is not None:
+                # module procedures of the same name in different modules: legal, each is known as
+                # module::name; an external routine keeps the plain name
+                self.prog.same_names.setdefault(name, [prev]).append(r)
+                if u.module is None:
+                    self.prog.routines[name] = r
+            else:
+                self.prog.routines[name] = r
         self.prog.order.append(r)
         # internal procedures
         internal = next((c for c in node.content if isinstance(c, F.Internal_Subprogram_Part)), None)

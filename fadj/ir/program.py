@@ -137,6 +137,13 @@ class Program:
     order: list[Routine] = field(default_factory=list)          # every routine in source order
     types: dict[str, DerivedType] = field(default_factory=dict)  # derived types, by name
     namelists: dict[str, list[str]] = field(default_factory=dict)  # NAMELIST group -> variables
+    same_names: dict[str, list] = field(default_factory=dict)  # name -> routines of that name (modules)
 
     def routine(self, name: str) -> Routine | None:
-        return self.routines.get(name.lower())
+        """By name, or by ``module::name`` (needed when several modules define the name)."""
+        name = name.lower()
+        if "::" in name:
+            mod, rn = name.split("::", 1)
+            m = self.modules.get(mod)
+            return next((r for r in m.routines if r.name == rn), None) if m is not None else None
+        return self.routines.get(name)

@@ -41,6 +41,26 @@ def synthetic_module(m: int, routines: int = 8, blocks: int = 6) -> str:
     return "\n".join(out) + "\n"
 
 
+def synthetic_same_names(modules: int = 40, blocks: int = 4) -> str:
+    """``modules`` modules that each define ``rhs`` and ``step`` (the names every module of a model
+    reuses); each ``step`` calls its own ``rhs`` and the previous module's ``step``, renamed."""
+    out = []
+    for m in range(modules):
+        out += [f"module s{m}"] + ([f"  use s{m - 1}, only: prev_step => step"] if m else []) + \
+            ["  implicit none", "contains", "  subroutine rhs(u, w, n)", "    integer, intent(in) :: n",
+             "    real(8), intent(in) :: u(n)", "    real(8), intent(out) :: w(n)", "    integer :: i", "    w = 0"]
+        for j in range(blocks):
+            out += ["    do i = 2, n - 1",
+                    f"      w(i) = w(i) + sin(u(i - 1))*{0.1 + 0.01 * j:.2f}d0 + u(i + 1)*u(i)*{0.01 * m:.2f}d0",
+                    "    end do"]
+        out += ["  end subroutine rhs", "  subroutine step(u, n)", "    integer, intent(in) :: n",
+                "    real(8), intent(inout) :: u(n)", "    real(8) :: w(n)"]
+        if m:
+            out.append("    call prev_step(u, n)")
+        out += ["    call rhs(u, w, n)", "    u = u + 0.01d0*w", "  end subroutine step", f"end module s{m}"]
+    return "\n".join(out) + "\n"
+
+
 def synthetic_head(last: str) -> str:
     return f"""subroutine head(u, v, n, f)
   use {last.split('_')[0].replace('r', 'm', 1)}
@@ -67,6 +87,10 @@ class ToolSpeed:
     first_s: float
     edit_s: float
     inplace_s: float
+    same_modules: int = 0
+    same_lines: int = 0
+    same_parse_s: float = 0.0
+    same_differentiate_s: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -116,7 +140,23 @@ def measure(work: Path) -> ToolSpeed:
     edit = _cli(args, proj)
     m4.write_text(m4.read_text().replace("!$AD NOCHECKPOINT", "!$AD CHECKPOINT"))
     inplace = _cli(args, proj)
-    return ToolSpeed(lines, parse_s, diff_s, len(names), plines, first, edit, inplace)
+    # forty modules defining procedures of the same names
+    same = work / "same"
+    same.mkdir()
+    s = same / "models.f90"
+    nmod = 40
+    s.write_text(synthetic_same_names(nmod))
+    (same / "head.f90").write_text(f"subroutine head(u, n, f)\n  use s{nmod - 1}\n  implicit none\n  integer, intent(in) :: n\n"
+                                   "  real(8), intent(inout) :: u(n)\n  real(8), intent(out) :: f\n  call step(u, n)\n"
+                                   "  f = sum(u*u)\nend subroutine head\n")
+    t = time.perf_counter()
+    parse_source(load_source(str(s), DEFAULT))
+    same_parse = time.perf_counter() - t
+    t = time.perf_counter()
+    differentiate([str(s), str(same / "head.f90")], "head", "u", "f", outdir=same / "out", cache=False)
+    same_diff = time.perf_counter() - t
+    return ToolSpeed(lines, parse_s, diff_s, len(names), plines, first, edit, inplace,
+                     nmod, len(s.read_text().splitlines()), same_parse, same_diff)
 
 
 def section(t: ToolSpeed) -> list[str]:
@@ -131,7 +171,9 @@ def section(t: ToolSpeed) -> list[str]:
             f"| first (`OUTDIR/.fadj-cache` filled) | {t.first_s:.2f} | 1.00 |",
             f"| after inserting one `$AD NOCHECKPOINT` line | {t.edit_s:.2f} | {t.edit_s / t.first_s:.2f} |",
             f"| after changing it to `$AD CHECKPOINT` in place | {t.inplace_s:.2f} | {t.inplace_s / t.first_s:.2f} |",
-            ""]
+            ""] + ([f"One generated file of {t.same_modules} modules ({t.same_lines} lines) that all define `rhs` and "
+                    f"`step`: parsed in {t.same_parse_s:.2f} s, differentiated in {t.same_differentiate_s:.2f} s, "
+                    f"{t.same_differentiate_s / t.same_parse_s:.2f} times the parse.", ""] if t.same_modules else [])
 
 
 if __name__ == "__main__":

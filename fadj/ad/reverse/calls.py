@@ -63,18 +63,18 @@ class CallMixin:
             bwd = [look(x) for x in reversed(refs)]
             if site.callee is not None:
                 bwd.append(_call("fadj_stats_recompute"))
-            name = (site.callee.name if site.callee is not None else site.name) + "_b"
+            name = self.ctx.call_name(self.r, site.callee, "b") if site.callee is not None else site.name + "_b"
             bwd += pre + [self.debug_site(site), _call(name, *adj_args)] + post + [pop(x) for x in reversed(refs)]
             return self.profiled(site, fwd, bwd)
         # split mode
         callee = site.callee
         prim_args = list(site.args)
         if site.is_function:
-            fwd_call = S.Assign(st.lhs, E.Call(callee.name + "_fwd", tuple(prim_args)), loc=st.loc, label=st.label)
+            fwd_call = S.Assign(st.lhs, E.Call(self.ctx.call_name(self.r, callee, "fwd"), tuple(prim_args)), loc=st.loc, label=st.label)
         else:
-            fwd_call = S.CallStmt(callee.name + "_fwd", prim_args, loc=st.loc, label=st.label)
+            fwd_call = S.CallStmt(self.ctx.call_name(self.r, callee, "fwd"), prim_args, loc=st.loc, label=st.label)
         fwd = [push(x) for x in refs] + [self.debug_site(site), fwd_call]
-        bwd = pre + [self.debug_site(site), _call(callee.name + "_bwd", *adj_args)] + post + \
+        bwd = pre + [self.debug_site(site), _call(self.ctx.call_name(self.r, callee, "bwd"), *adj_args)] + post + \
             [pop(x) for x in reversed(refs)]
         return self.profiled(site, fwd, bwd)
 

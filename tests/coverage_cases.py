@@ -1203,3 +1203,20 @@ subroutine s(x, n, f)
   f = sum(u**2)
 end subroutine
 """)
+
+case("OpenMP directives", "supported", """\
+subroutine s(x, n, f)
+  integer n, i
+  real(8) :: x(n), f, y(n), c(n)
+  !$omp parallel do
+  do i = 1, n
+    c(i) = 0.5d0 + 0.01d0*i
+  end do
+  !$omp end parallel do
+  !$omp parallel do private(i)
+  do i = 1, n
+    y(i) = sin(x(i))*c(i)
+  end do
+  f = sum(y**2)
+end subroutine
+""", fflags="-fopenmp")

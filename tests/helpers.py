@@ -13,13 +13,15 @@ def run_cli(*args: str, cwd: str | Path | None = None) -> subprocess.CompletedPr
     return subprocess.run([sys.executable, "-m", "fadj", *args], capture_output=True, text=True, cwd=cwd)
 
 
-def compile_and_run(outdir: Path, driver_text: str, name: str = "drv", env: dict | None = None) -> str:
-    """Compile a Fortran driver against OUTDIR/libadjoint.a, run it, return stdout."""
+def compile_and_run(outdir: Path, driver_text: str, name: str = "drv", env: dict | None = None,
+                    flags: tuple = ()) -> str:
+    """Compile a Fortran driver against OUTDIR/libadjoint.a (with ``flags`` too: -fopenmp), run it,
+    return stdout."""
     drv = outdir / f"{name}.f90"
     drv.write_text(driver_text)
     exe = outdir / f"{name}.exe"
-    subprocess.run(["gfortran", "-O1", "-I", str(outdir), str(drv), "-L", str(outdir), "-ladjoint", "-o", str(exe)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(["gfortran", "-O1", *flags, "-I", str(outdir), str(drv), "-L", str(outdir), "-ladjoint", "-o",
+                    str(exe)], check=True, capture_output=True, text=True)
     import os
     e = dict(os.environ, **(env or {}))
     p = subprocess.run([str(exe)], capture_output=True, text=True, check=True, cwd=outdir, env=e)
@@ -101,7 +103,8 @@ def fd_check(tmp_path: Path, source: str, head: str = "s", n: int = 8, init: lis
     body = "\n".join(f"    if (k == {k}) then\n{text}\n    end if" for k, text in enumerate(init, start=1))
     uses = f"  use {module}\n  use {module}_diff\n" if module else ""
     step = f"{hrel:.3e}".replace("e", "d")
-    text = compile_and_run(out, FD_DRIVER.format(n=n, ncases=len(init), head=head, init=body, uses=uses, hrel=step))
+    text = compile_and_run(out, FD_DRIVER.format(n=n, ncases=len(init), head=head, init=body, uses=uses, hrel=step),
+                           flags=tuple(f for f in fflags.split() if f == "-fopenmp"))
     import re
 
     from fadj.tools.fortran_numbers import fortran_float

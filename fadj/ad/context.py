@@ -189,6 +189,10 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     outs_l = _check_head_vars(head, outvars, "outvars", effects, prog.types)
     act = analyse_activity(cg, effects, routines, head, vars_l, outs_l)
     ctx = ADContext(prog, head, vars_l, outs_l, opts, cg, effects, act, routines, mode=mode)
+    for r in routines:
+        for loc, what in getattr(r, "omp_dropped", ()):
+            ctx.notes.append(f"{loc.file}:{loc.line}: note: OpenMP '{what}' is kept in the primal library but "
+                             f"not in the derivative code")
     for r in prog.order:
         for blk, members in r.commons.items():
             if blk not in ctx.common_layouts:

@@ -110,6 +110,7 @@ class StmtPrinter:
         self.lines: list[str] = []
         self.origins = origins
         self._origin = None
+        self._omp_end: list[tuple] = []
 
     def emit(self, text: str, depth: int, label: str | None = None) -> None:
         prefix = INDENT * depth
@@ -152,11 +153,18 @@ class StmtPrinter:
         self.emit("end if" + (f" {st.construct_name}" if st.construct_name else ""), d)
 
     def p_Do(self, st: S.Do, d):
+        for line in getattr(st, "omp", None) or ():
+            self.lines.append(INDENT * d + line)
+        end = getattr(st, "omp_end", None)
+        if end:
+            self._omp_end.append((id(st), INDENT * d + end))
         name = f"{st.construct_name}: " if st.construct_name else ""
         step = f", {expr_str(st.step)}" if st.step is not None else ""
         self.emit(f"{name}do {st.var} = {expr_str(st.start)}, {expr_str(st.end)}{step}", d, st.label)
         self.body(st.body, d + 1)
         self.emit("end do" + (f" {st.construct_name}" if st.construct_name else ""), d)
+        if end:
+            self.lines.append(self._omp_end.pop()[1])
 
     def p_DoWhile(self, st: S.DoWhile, d):
         name = f"{st.construct_name}: " if st.construct_name else ""

@@ -420,6 +420,7 @@ class _Loader:
         bl = BodyLowerer(src.path, src.fixed_form, ex, src)
         r.body = bl.block(body_nodes, r.end_loc)
         self._declare_construct_locals(r, bl, decl, src)
+        r.omp_dropped = bl.omp_dropped  # type: ignore[attr-defined]
         r.data = r.data + bl.formats
         if bl.stmt_functions:
             _inline_stmt_functions(r, bl.stmt_functions)

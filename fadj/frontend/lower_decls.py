@@ -75,6 +75,9 @@ class DeclLowerer:
             if isinstance(node, F.Comment):
                 rest = directive_text(str(node), self.fixed_form)
                 if rest is None:
+                    s = str(node).lstrip().lower()
+                    if i > last_decl and (s.startswith("!$omp") or s[:5] in ("c$omp", "*$omp")):
+                        self.trailing_comments.append(node)     # OpenMP before the first statement
                     continue
                 d = parse_directive(rest, self.loc(node))
                 if i < last_decl:

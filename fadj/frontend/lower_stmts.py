@@ -49,6 +49,9 @@ class BodyLowerer:
         #: FORMAT statements (label and text): not executable, so they leave the body (where the
         #: reverse sweep would take their labels for jump targets) and are declared with the DATA
         self.formats: list[str] = []
+        #: OpenMP directives waiting for their DO loop, and those derivative code leaves out
+        self.pending_omp: list[str] = []
+        self.omp_dropped: list[tuple] = []
         #: temporaries FORALL and ASSOCIATE need: (name, like, rank, logical); the loader declares them
         self.temps: list[tuple] = []
         self.forall_count = 0
@@ -136,6 +139,9 @@ class BodyLowerer:
 
     def _comment(self, node, sink: list) -> None:
         text = str(node)
+        if _omp_sentinel(text):
+            self._omp(text, node, sink)
+            return
         rest = directive_text(text, self.fixed_form)
         if rest is None:
             return
@@ -149,7 +155,29 @@ class BodyLowerer:
         else:
             self.pending.append(d)
 
+    def _omp(self, text: str, node, sink: list) -> None:
+        """OpenMP: ``parallel do`` / ``do`` directives go with the DO loop that follows (kept where
+        derivative code runs that loop as the primal does); other OpenMP directives are dropped
+        from derivative code, with a note."""
+        body = text.strip()[5:].strip()           # after the sentinel
+        low = body.lower()
+        if low.startswith("&"):                   # continuation of the previous directive
+            if self.pending_omp:
+                self.pending_omp[-1] += " " + body[1:].strip()
+            return
+        if low.startswith(("parallel do", "do")) and not low.startswith("do while"):
+            self.pending_omp.append("!$omp " + body)
+        elif low.startswith(("end parallel do", "end do")):
+            if sink and isinstance(sink[-1], S.Do) and getattr(sink[-1], "omp", None):
+                sink[-1].omp_end = "!$omp " + body
+        else:
+            self.omp_dropped.append((self.loc(node), body.split()[0] if body else ""))
+
     def _attach(self, st: S.Stmt) -> None:
+        if self.pending_omp:
+            if isinstance(st, S.Do):
+                st.omp = list(self.pending_omp)
+            self.pending_omp = []
         if not self.pending:
             return
         for d in self.pending:
@@ -649,3 +677,8 @@ def _substitute_names(body: list[S.Stmt], subst: dict[str, E.Expr]) -> None:
     for st in S.walk_stmts(body):
         if isinstance(st, S.Do) and st.var in subst:
             raise UnsupportedError(st.loc, f"DO variable '{st.var}' is an associate-name: not supported")
+
+
+def _omp_sentinel(text: str) -> bool:
+    s = text.lstrip().lower()
+    return s.startswith("!$omp") or text[:5].lower() in ("c$omp", "*$omp")

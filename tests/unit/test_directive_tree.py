@@ -62,7 +62,8 @@ def test_directives_land_where_fparser_puts_comments(name, tmp_path, monkeypatch
         restored = _attached(load.load_program(srcs))
     except Exception as e:              # a placement the lowering rejects: fparser's must too
         restored = ("error", type(e).__name__, str(e))
-    monkeypatch.setattr(load, "strip", lambda text, fixed: Stripped(text, list(range(1, text.count("\n") + 2)), []))
+    monkeypatch.setattr(load, "strip", lambda text, fixed, comments=False:
+                        Stripped(text, list(range(1, text.count("\n") + 2)), []))
     try:
         native = _attached(load.load_program(srcs))
     except Exception as e:

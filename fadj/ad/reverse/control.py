@@ -98,8 +98,15 @@ class ControlMixin:
         fbody, bbody = self.body(st.body, sw)
         push_var = vid in sw.push[nodes["init"]]
         if not bbody and not push_var:
-            return [S.Do(st.var, st.start, st.end, st.step, fbody, construct_name=st.construct_name,
-                         label=st.label, loc=st.loc)], []
+            loop = S.Do(st.var, st.start, st.end, st.step, fbody, construct_name=st.construct_name,
+                        label=st.label, loc=st.loc)
+            if getattr(st, "omp", None) and _primal_only(fbody):
+                loop.omp, loop.omp_end = st.omp, getattr(st, "omp_end", None)     # runs as the primal does
+            elif getattr(st, "omp", None):
+                self.omp_note(st)
+            return [loop], []
+        if getattr(st, "omp", None):
+            self.omp_note(st)
         var = E.Name(st.var)
         vtype = self.typer.type_of(var) or INTEGER
         step = st.step if st.step is not None else B.ONE
@@ -141,6 +148,12 @@ class ControlMixin:
             bwd.append(pop(to))
             bwd.append(S.Do(st.var, to, frm, B.neg(step), bbody, loc=st.loc))
         return fwd, bwd + after
+
+    def omp_note(self, st: S.Do) -> None:
+        note = (f"{st.loc.file}:{st.loc.line}: note: the OpenMP parallel loop runs serially in the derivative "
+                f"code (its adjoint is not parallelised yet)") if st.loc else ""
+        if note and note not in self.ctx.notes:
+            self.ctx.notes.append(note)
 
     def r_DoWhile(self, st: S.DoWhile, sw):
         fbody, bbody = self.body(st.body, sw)
@@ -290,6 +303,14 @@ class ControlMixin:
 
     def r_ComputedGoto(self, st, sw):
         return [st], []
+
+
+def _primal_only(body: list[S.Stmt]) -> bool:
+    """No stack operation, no derivative call: the loop does what the primal's does."""
+    for x in S.walk_stmts(body):
+        if isinstance(x, S.CallStmt) and (x.name.startswith("fadj_") or x.name.endswith(("_fwd", "_b", "_bwd"))):
+            return False
+    return True
 
 
 def _leaves_early(body: list[S.Stmt]) -> bool:

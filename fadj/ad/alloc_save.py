@@ -33,8 +33,9 @@ _OPS = ("fadj_push", "fadj_pop", "fadj_look")
 class AllocSaver:
     """Rewrites the stack operations of one routine; ``fresh(base)`` gives unused names."""
 
-    def __init__(self, is_allocatable, fresh):
+    def __init__(self, is_allocatable, fresh, scalar_dummy_type=lambda name: None):
         self.is_allocatable = is_allocatable      # reference -> rank (0: not a whole allocatable array)
+        self.scalar_dummy_type = scalar_dummy_type    # name -> TypeSpec of a scalar dummy argument, or None
         self.fresh = fresh
         self.symbols: list[Symbol] = []           # temporaries to declare
         self._on: str | None = None
@@ -44,8 +45,11 @@ class AllocSaver:
         out: list[S.Stmt] = []
         for st in stmts:
             rank = self._target(st)
+            dummy = self.scalar_dummy(st) if not rank else None
             if rank:
                 out += self._expand(st, rank)
+            elif dummy is not None:
+                out += self._guarded(st, dummy)
             elif st.bodies():
                 out.append(with_bodies(st, self.body))
             else:
@@ -57,6 +61,22 @@ class AllocSaver:
                 (isinstance(st.args[0], E.Name) or (isinstance(st.args[0], E.Component) and not st.args[0].subs)):
             return self.is_allocatable(st.args[0])
         return 0
+
+    def scalar_dummy(self, st: S.Stmt):
+        if isinstance(st, S.CallStmt) and st.name in ("fadj_pop", "fadj_look") and len(st.args) == 1 \
+                and isinstance(st.args[0], E.Name):
+            return self.scalar_dummy_type(st.args[0].name)
+        return None
+
+    def _guarded(self, st: S.CallStmt, t) -> list[S.Stmt]:
+        """A scalar dummy argument is restored only where its value changed: the caller may have
+        passed a constant (``call rkf45(..., 1d-9, ...)``), which a store would fault on."""
+        x = st.args[0]
+        tmp = self.fresh(f"ad_was_{x.name}")
+        self.symbols.append(Symbol(tmp, type=t))
+        first = S.CallStmt(st.name, [E.Name(tmp)], loc=st.loc, label=st.label)
+        differs = E.BinOp(".neqv." if t.base == "logical" else "/=", E.Name(tmp), x)
+        return [first, S.If([(differs, [S.Assign(x, E.Name(tmp))])], None, logical_if=True)]
 
     # -- temporaries -------------------------------------------------------------
     def _on_flag(self) -> E.Name:

@@ -160,7 +160,14 @@ def allocation_aware_stack_ops(dr: DerivRoutine, r: Routine, ds: DerivScope) -> 
                 return t.derived[:-5]
         return t.derived if t is not None and t.base == "type" else None
 
-    saver = AllocSaver(rank, lambda base: ds.names.fresh(base, numbered=False))
+    def scalar_dummy(name: str):
+        sym = local.get(name)
+        if sym is None or not sym.is_arg or sym.dims or sym.allocatable or sym.pointer or sym.type is None \
+                or sym.type.base not in ("real", "integer", "logical"):
+            return None
+        return sym.type
+
+    saver = AllocSaver(rank, lambda base: ds.names.fresh(base, numbered=False), scalar_dummy)
     dr.body = saver.body(dr.body)
     dr.symbols = dr.symbols + saver.symbols
 

@@ -281,14 +281,15 @@ class Tangenter:
         if callee is None:
             t = self.typer.type_of(E.Call(site.name, tuple(site.args))) or self.typer.type_of(lhs) or REAL8
             self.ext_functions[name] = t
-        elif callee.result_type() is None or not callee.result_type().is_real:
+        elif callee.result_type() is None or not (callee.result_type().is_real or callee.result_type().base == "type"):
             raise UnsupportedError(st.loc, f"tangent of non-real function '{site.name}' with active arguments "
                                            f"is not supported")
         ltype = self.typer.type_of(lhs) or REAL8
         if self.active_ref(lhs):
             target = self.ds.dref(lhs)
         else:
-            target = E.Name(self.ds.temp("dummyd", ltype))
+            dtype = TypeSpec("type", 0, derived=diff_type_name(ltype.derived)) if ltype.base == "type" else ltype
+            target = E.Name(self.ds.temp("dummyd", dtype))
         post: list[S.Stmt] = []
         res = lhs
         lsym = self.r.scope.lookup(E.base_name(lhs)) if isinstance(lhs, E.REF_TYPES) else None
@@ -408,7 +409,7 @@ class Tangenter:
         kind, result = "subroutine", None
         if r.is_function:
             t = r.result_type()
-            if t is None or not t.is_real:
+            if t is None or not (t.is_real or t.base == "type"):
                 raise UnsupportedError(r.loc, f"tangent of function '{r.name}' with a non-real result is not supported")
             kind, result = "function", self.ds.dname(r.result)
             args.append(r.result)

@@ -24,6 +24,7 @@ from fadj.frontend.parse import parse_source
 from fadj.frontend.source import load_source
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
+from fadj.passes.resolve_bindings import resolve_bindings
 from fadj.ir.consts import INTRINSIC_KIND_NAMES
 from fadj.ir.intrinsics import is_intrinsic
 from fadj.ir.program import Module, Program, Routine, SourceFile
@@ -94,6 +95,7 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
     apply_real_kinds(prog, real_kinds(opts.fflags))
     if prog.namelists:
         _namelist_io_effects(prog)
+    resolve_bindings(prog)
     return prog
 
 
@@ -132,6 +134,7 @@ def _parse_tree(src: SourceFile, cache):
 
     def attempt(comments: bool):
         st = strip(src.source_text, src.fixed_form, comments)
+        st = replace(st, text=_split_binding_lists(st.text))
         psrc = replace(src, parse_text=st.text, origins=tuple((lc.file, lc.line) for lc in map(src.loc, st.lines)))
         tree, nodes = cache.parse(psrc, fresh) if cache is not None else fresh(psrc)
         restore(nodes, st)
@@ -146,6 +149,25 @@ def _parse_tree(src: SourceFile, cache):
         except FadjError:
             pass
         raise
+
+
+_BINDING_LIST = re.compile(r"^(\s*)(procedure\s*(?:,[^:()]*(?:\([^)]*\))?[^:]*)?::)\s*(.+)$", re.I)
+
+
+def _split_binding_lists(text: str) -> str:
+    """``procedure, pass(self) :: a, b => c`` (several bindings in one statement, which fparser
+    does not read) as ``procedure, pass(self) :: a; procedure, pass(self) :: b => c`` on the
+    same line (lines keep their numbers)."""
+    if "::" not in text or "procedure" not in text.lower():
+        return text
+    out = []
+    for ln in text.split("\n"):
+        m = _BINDING_LIST.match(ln)
+        if m and "," in m.group(3) and "!" not in m.group(3) and "&" not in m.group(3):
+            names = [x.strip() for x in m.group(3).split(",")]
+            ln = m.group(1) + " ; ".join(f"{m.group(2)} {n}" for n in names)
+        out.append(ln)
+    return "\n".join(out)
 
 
 def _first_stmt(node):

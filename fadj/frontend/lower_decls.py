@@ -142,7 +142,11 @@ class DeclLowerer:
         if isinstance(tspec, F.Declaration_Type_Spec):
             kw, name = tspec.items
             if str(kw).upper() == "CLASS":
-                raise UnsupportedError(loc, "polymorphic CLASS declarations are not supported")
+                if str(name).strip() == "*":
+                    raise UnsupportedError(loc, "unlimited polymorphic CLASS(*) declarations are not supported")
+                # without extensions of the type in the sources (type_decl stops them) the dynamic
+                # type is the declared one: resolved statically
+                return TypeSpec("type", 0, derived=str(name).lower()), None
             return TypeSpec("type", 0, derived=str(name).lower()), None
         raise UnsupportedError(loc, f"unsupported type specification '{tspec}'")
 
@@ -392,6 +396,11 @@ class DeclLowerer:
         name = str(head.items[1]).lower()
         attrs = str(head.items[0] or "").lower()
         comps: dict = {}
+        bindings: dict = {}
+        generics: dict = {}
+        if "extends" in attrs or "abstract" in attrs:
+            raise UnsupportedError(loc, f"type extension ('{str(head)[:60]}') is not supported: fadj resolves "
+                                        f"type-bound calls statically")
         sub = DeclLowerer(_TypeScope(), self.path, self.fixed_form, self.ex, self.src)
         for part in node.content[1:]:
             if isinstance(part, F.Component_Part):
@@ -423,14 +432,44 @@ class DeclLowerer:
                 continue
             elif type(part).__name__ in ("Type_Bound_Procedure_Part", "Private_Components_Stmt"):
                 if type(part).__name__ == "Type_Bound_Procedure_Part":
-                    raise UnsupportedError(self.loc(part) if hasattr(part, "item") else loc,
-                                           f"type-bound procedures of type '{name}' are not supported")
+                    self._bindings(part, name, bindings, generics, loc)
             else:
                 raise UnsupportedError(loc, f"unsupported part of type '{name}': {type(part).__name__}")
         del sub
-        self.types.append(DerivedType(name, comps, loc))
+        self.types.append(DerivedType(name, comps, loc, bindings=bindings, generics=generics))
         if "private" in attrs:
             self.private.add(name)
+
+    def _bindings(self, part, tname: str, bindings: dict, generics: dict, loc) -> None:
+        """``procedure[, pass(a) | nopass] :: name [=> proc]`` and ``generic :: g => a, b``
+        (operators and assignment too), into the type's binding tables."""
+        from fadj.ir.program import Binding
+        for b in part.content:
+            kind = type(b).__name__
+            if kind == "Specific_Binding":
+                iface, attrs, _, bname, target = b.items
+                if iface is not None:
+                    raise UnsupportedError(self.loc(b), f"deferred binding '{bname}' of type '{tname}' is not supported")
+                pass_arg: str | None = ""          # "": the first argument
+                for a in (attrs.items if attrs is not None else ()):
+                    text = str(a).lower().replace(" ", "")
+                    if text == "nopass":
+                        pass_arg = None
+                    elif text.startswith("pass("):
+                        pass_arg = text[5:-1]
+                    elif text.startswith(("deferred",)):
+                        raise UnsupportedError(self.loc(b), f"deferred binding '{bname}' is not supported")
+                bindings[str(bname).lower()] = Binding(str(target or bname).lower(), pass_arg)
+            elif kind == "Generic_Binding":
+                _, spec, names = b.items
+                key = str(spec).lower().replace(" ", "")
+                generics.setdefault(key, []).extend(str(n).lower() for n in names.items)
+            elif kind in ("Contains_Stmt", "Comment", "Binding_Private_Stmt"):
+                continue
+            elif kind == "Final_Binding":
+                raise UnsupportedError(self.loc(b), f"FINAL procedures of type '{tname}' are not supported")
+            else:
+                raise UnsupportedError(self.loc(b), f"unsupported binding in type '{tname}': '{str(b)[:60]}'")
 
     def stmt_function(self, node, loc):
         self.stmt_functions.append((node, loc))

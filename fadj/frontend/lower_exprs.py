@@ -42,6 +42,10 @@ def norm_op(op: str) -> str:
     return OPERATORS.get(op, op)
 
 
+#: prefix of a type-bound procedure reference before it is resolved (its first argument: the object)
+BOUND = "%"
+
+
 class ExprLowerer:
     """Lowers expressions of one scope.
 
@@ -104,6 +108,10 @@ class ExprLowerer:
 
     # -- references ---------------------------------------------------------
     def part_ref(self, node) -> E.Expr:
+        if isinstance(node.items[0], F.Procedure_Designator):
+            # obj%binding(args): a type-bound function, resolved by passes/resolve_bindings
+            obj = self.lower(node.items[0].items[0])
+            return E.Call(BOUND + str(node.items[0].items[2]).lower(), (obj,) + self.arg_list(node.items[1]))
         name = str(node.items[0]).lower()
         subs = self.arg_list(node.items[1])
         if self.is_array(name):

@@ -18,7 +18,7 @@ from fparser.two import utils as U
 
 from fadj.errors import DirectiveError, Loc, UnsupportedError
 from fadj.frontend.directives import directive_text, parse_directive
-from fadj.frontend.lower_exprs import ExprLowerer, lookup
+from fadj.frontend.lower_exprs import BOUND, ExprLowerer, lookup
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
 
@@ -229,9 +229,13 @@ class BodyLowerer:
         return S.Assign(lhs, rhs, loc=loc)
 
     def call(self, node, loc):
-        name = str(node.items[0]).lower()
         args = list(self.ex.arg_list(node.items[1])) if node.items[1] is not None else []
         self.ex.loc = loc
+        if isinstance(node.items[0], F.Procedure_Designator):
+            # call obj%binding(args): resolved by passes/resolve_bindings (object first)
+            obj = self.expr(node.items[0].items[0], loc)
+            return S.CallStmt(BOUND + str(node.items[0].items[2]).lower(), [obj] + args, loc=loc)
+        name = str(node.items[0]).lower()
         return S.CallStmt(name, args, loc=loc)
 
     def if_stmt(self, node, loc):

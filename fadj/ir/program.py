@@ -116,15 +116,28 @@ class Module:
     types: dict[str, "DerivedType"] = field(default_factory=dict)
 
 
+@dataclass
+class Binding:
+    """A type-bound procedure: the procedure it names, and the argument the object is passed as
+    (``""``: the first; None: NOPASS)."""
+
+    procedure: str
+    pass_arg: str | None = ""
+
+
 @dataclass(eq=False)
 class DerivedType:
-    """A derived type; ``components`` in declaration order (Symbols: type, dims, attributes)."""
+    """A derived type; ``components`` in declaration order (Symbols: type, dims, attributes);
+    ``bindings`` its type-bound procedures, ``generics`` its GENERIC bindings (``operator(+)``,
+    ``assignment(=)`` or a name) -> binding names."""
 
     name: str
     components: dict[str, Symbol]
     loc: Loc | None = None
     module: str | None = None
     sequence: bool = False
+    bindings: dict = field(default_factory=dict)
+    generics: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -118,10 +118,52 @@ end subroutine
 """
 
 
+# a constant passed for a dummy the routine may write (rkf45's relerr): restoring it from a
+# snapshot must not store into the constant
+CONSTANT_ACTUAL = """\
+subroutine integ(y, n, tol, nstep)
+  integer n, nstep, k
+  double precision y(n), tol
+  if (tol < 1d-12) tol = 1d-12
+  do k = 1, nstep
+    y = y + tol*1d6*sin(y)
+  end do
+end subroutine
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  call integ(x, n, 1d-9, 3)
+  call integ(x, n, 2d-9, 2)
+  f = sum(x**2)
+end subroutine
+"""
+
+# a piece of a work array sized by a local the caller computes (minpack's lr): the backward
+# half of a split call needs that local too
+SIZED_BY_A_LOCAL = """\
+subroutine fill(m, a, b)
+  integer m, i
+  double precision a(m), b(m)
+  do i = 1, m
+    b(i) = a(i)**2 + sin(a(i))
+  end do
+end subroutine
+subroutine cost(x, n, f)
+  integer n, lr
+  double precision x(n), f, wa(4*n)
+  lr = (n*(n + 1))/2 - 2*n
+  wa = 0
+  wa(1:lr) = x(1:lr)
+  call fill(lr, wa(1), wa(lr + 1))
+  f = sum(wa**2)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
-                                    DO_CONCURRENT],
+                                    DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
-                              "do-concurrent"])
+                              "do-concurrent", "constant-actual", "sized-by-a-local"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

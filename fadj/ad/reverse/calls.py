@@ -78,6 +78,22 @@ class CallMixin:
             [pop(x) for x in reversed(refs)]
         return self.profiled(site, fwd, bwd)
 
+    def adjoint_type(self, ref: E.Expr) -> TypeSpec:
+        """Type of the adjoint of ``ref``: its own, or ``t_diff`` for a derived type ``t``."""
+        t = self.lhs_type(ref)
+        if t.base == "type":
+            from fadj.ir.derived import diff_type_name
+            return TypeSpec("type", 0, derived=diff_type_name(t.derived))
+        return t
+
+    def adjoint_zero(self, ref: E.Expr) -> E.Expr:
+        """A zero adjoint for ``ref``: ``0.0_k``, or ``t_diff()`` (its components are zero-initialised)."""
+        t = self.lhs_type(ref)
+        if t.base == "type":
+            from fadj.ir.derived import diff_type_name
+            return E.Call(diff_type_name(t.derived), ())
+        return E.RealLit(f"0.0_{real_kind_of(ref, self.typer)}")
+
     def move_alloc(self, st: S.CallStmt, refs: list[E.Expr]):
         """``call move_alloc(from, to)`` of active arrays (the swap of old and new fields in a time
         loop): the adjoints move with the values, forward and back.  Backward, ``from`` gets its
@@ -156,23 +172,22 @@ class CallMixin:
         if site.is_function:
             n_before = len(args)
             lhs = site.stmt.lhs
+            zero = self.adjoint_zero(lhs)
             if self.active_ref(lhs):
                 lb = self.ds.dref(lhs)
-                kind = real_kind_of(lhs, self.typer)
                 if any(E.base_name(a) == E.base_name(lhs) for a in site.args if isinstance(a, E.REF_TYPES)):
-                    tmp = E.Name(self.ds.temp("tempb", self.lhs_type(lhs)))
-                    pre += [S.Assign(tmp, lb), S.Assign(lb, E.RealLit(f"0.0_{kind}"))]
+                    tmp = E.Name(self.ds.temp("tempb", self.adjoint_type(lhs)))
+                    pre += [S.Assign(tmp, lb), S.Assign(lb, zero)]
                     args.append(tmp)
                 else:
                     args.append(lb)
-                    post.append(S.Assign(lb, E.RealLit(f"0.0_{kind}")))
+                    post.append(S.Assign(lb, zero))
             else:
-                t = self.lhs_type(lhs)
                 rank = self.typer.rank_of(lhs)
-                tmp = E.Name(self.ds.temp("resb", t, rank))
+                tmp = E.Name(self.ds.temp("resb", self.adjoint_type(lhs), rank))
                 if rank:
                     pre.append(S.Assign(tmp, lhs))          # takes the result's shape
-                pre.append(S.Assign(tmp, E.RealLit(f"0.0_{real_kind_of(lhs, self.typer)}")))
+                pre.append(S.Assign(tmp, zero))
                 args.append(tmp)
             if callee is not None and (any(isinstance(x, E.Keyword) for x in args[:n_before])
                                        or len(map_actuals(site)) < len(callee.args)):

@@ -338,6 +338,13 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         for f, a in actuals.items():
             if f in need:
                 out |= self.ids(ref_names(a))
+            # the extent of an array dummy, in the caller's terms, sizes the snapshot sections and
+            # the overlap tests of the backward call (sequence association)
+            fsym = site.callee.scope.local(f)
+            if fsym is not None and fsym.rank > 0 and isinstance(a, E.REF_TYPES):
+                size = self.formal_size(site, fsym)
+                if size is not None:
+                    out |= self.ids(ref_names(size))
         out |= {g for g in need if is_global_id(g)}
         return frozenset(out)
 

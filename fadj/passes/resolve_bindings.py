@@ -1,0 +1,151 @@
+"""Type-bound procedures, resolved statically: ``call v%scaled(a, w)`` becomes
+``call scaled(v, a, w)``, ``v%norm2sq()`` becomes ``norm2sq(v)``, ``u + v`` with a GENERIC
+``operator(+) => add`` becomes ``add(u, v)`` and an assignment with a GENERIC ``assignment(=)``
+a call.  The dynamic type is the declared one (fadj stops at type extension), so each binding
+names one procedure; after this pass the call graph and the engines see ordinary calls.
+
+The object goes where the binding says: first (PASS), as the named dummy (PASS(arg)), or not
+at all (NOPASS).  The procedure is made visible where it is called (a USE of its module).
+"""
+from __future__ import annotations
+
+from fadj.errors import UnsupportedError
+from fadj.frontend.lower_exprs import BOUND
+from fadj.ir import expr as E
+from fadj.ir import stmt as S
+from fadj.ir.program import Program, Routine, Use
+from fadj.ir.symbols import Symbol
+from fadj.ir.typing import Typer
+from fadj.ir.visit import map_exprs
+
+
+class _Resolver:
+    def __init__(self, prog: Program, r: Routine):
+        self.prog = prog
+        self.r = r
+        self.typer = Typer(r.scope, types=prog.types)
+
+    def type_of(self, e: E.Expr):
+        t = self.typer.type_of(e)
+        if t is not None and t.base == "type":
+            return self.prog.types.get(t.derived)
+        return None
+
+    def procedure(self, dt, name: str, loc) -> Routine:
+        mod = self.prog.modules.get(dt.module) if dt.module else None
+        r = next((x for x in mod.routines if x.name == name), None) if mod is not None else self.prog.routine(name)
+        if r is None:
+            raise UnsupportedError(loc, f"procedure '{name}' bound to type '{dt.name}' is not in the sources")
+        self.visible(r)
+        return r
+
+    def visible(self, proc: Routine) -> None:
+        """Make ``proc`` callable by its name in the routine (and in its derivative routines)."""
+        if proc.module is None or proc.module == self.r.module:
+            return
+        s = self.r.scope.lookup(proc.name)
+        if s is not None and s.module == proc.module:
+            return
+        if s is not None:
+            raise UnsupportedError(self.r.loc, f"'{proc.name}' (bound to a type) is hidden by another '{proc.name}' in "
+                                               f"'{self.r.name}'")
+        self.r.uses.append(Use(proc.module, [proc.name]))
+        self.r.scope.add(Symbol(proc.name, procedure=True, module=proc.module, loc=self.r.loc))
+
+    def bound_call(self, bname: str, obj: E.Expr, rest: list[E.Expr], loc) -> tuple[str, list[E.Expr]]:
+        dt = self.type_of(obj)
+        if dt is None:
+            raise UnsupportedError(loc, f"'%{bname}' on an object whose type fadj does not know")
+        b = dt.bindings.get(bname)
+        if b is None and bname in dt.generics:
+            specifics = [dt.bindings[n] for n in dt.generics[bname] if n in dt.bindings]
+            b = next((s for s in specifics if len(self.procedure(dt, s.procedure, loc).args) ==
+                      len(rest) + (0 if s.pass_arg is None else 1)), None)
+        if b is None:
+            raise UnsupportedError(loc, f"type '{dt.name}' has no type-bound procedure '{bname}'")
+        proc = self.procedure(dt, b.procedure, loc)
+        if b.pass_arg is None:
+            return proc.name, rest
+        k = 0 if b.pass_arg == "" else (proc.args.index(b.pass_arg) if b.pass_arg in proc.args else -1)
+        if k < 0:
+            raise UnsupportedError(loc, f"PASS({b.pass_arg}) of '{bname}': '{proc.name}' has no such argument")
+        positional = [a for a in rest if not isinstance(a, E.Keyword)]
+        if k <= len(positional) and all(not isinstance(a, E.Keyword) for a in rest[:k]):
+            return proc.name, rest[:k] + [obj] + rest[k:]
+        return proc.name, rest + [E.Keyword(proc.args[k], obj)]
+
+    def operator(self, e: E.BinOp, loc) -> E.Expr:
+        for side in (e.left, e.right):
+            dt = self.type_of(side)
+            if dt is None:
+                continue
+            names = dt.generics.get(f"operator({e.op})") or dt.generics.get(f"operator({_dotted(e.op)})")
+            for n in names or ():
+                b = dt.bindings.get(n)
+                if b is None:
+                    continue
+                proc = self.procedure(dt, b.procedure, loc)
+                if self._matches(proc, [e.left, e.right]):
+                    return E.Call(proc.name, (e.left, e.right))
+        return e
+
+    def _matches(self, proc: Routine, actuals: list[E.Expr]) -> bool:
+        if len(proc.args) != len(actuals):
+            return False
+        for f, a in zip(proc.args, actuals):
+            fs, at = proc.scope.local(f), self.typer.type_of(a)
+            if fs is None or fs.type is None or at is None:
+                continue
+            if fs.type.base != at.base or (fs.type.base == "type" and fs.type.derived != at.derived):
+                return False
+        return True
+
+    def expr(self, e: E.Expr, loc) -> E.Expr:
+        def fn(n: E.Expr) -> E.Expr:
+            if isinstance(n, E.Call) and n.name.startswith(BOUND):
+                name, args = self.bound_call(n.name[1:], n.args[0], list(n.args[1:]), loc)
+                return E.Call(name, tuple(args))
+            if isinstance(n, E.Component):
+                dt = self.type_of(n.base)
+                if dt is not None and n.comp not in dt.components and n.comp in dt.bindings | dt.generics:
+                    name, args = self.bound_call(n.comp, n.base, list(n.subs), loc)
+                    return E.Call(name, tuple(args))
+            if isinstance(n, E.BinOp):
+                return self.operator(n, loc)
+            return n
+        return E.transform(e, fn)
+
+    def body(self, stmts: list[S.Stmt]) -> list[S.Stmt]:
+        out: list[S.Stmt] = []
+        for st in stmts:
+            for b in st.bodies():
+                b[:] = self.body(b)
+            if isinstance(st, S.CallStmt) and st.name.startswith(BOUND):
+                args = [self.expr(a, st.loc) for a in st.args]
+                st.name, st.args = self.bound_call(st.name[1:], args[0], args[1:], st.loc)
+            elif isinstance(st, S.Assign):
+                dt = self.type_of(st.lhs)
+                names = dt.generics.get("assignment(=)") if dt is not None else None
+                if names:
+                    rhs = self.expr(st.rhs, st.loc)
+                    for n in names:
+                        proc = self.procedure(dt, dt.bindings[n].procedure, st.loc)
+                        if self._matches(proc, [st.lhs, rhs]):
+                            st = S.CallStmt(proc.name, [st.lhs, rhs], loc=st.loc, label=st.label,
+                                            directives=st.directives)
+                            break
+            out.append(st)
+        map_exprs(out, lambda e: self.expr(e, None))
+        return out
+
+
+def _dotted(op: str) -> str:
+    return {"==": ".eq.", "/=": ".ne.", "<": ".lt.", "<=": ".le.", ">": ".gt.", ">=": ".ge."}.get(op, op)
+
+
+def resolve_bindings(prog: Program) -> None:
+    """Resolve every type-bound reference of ``prog`` (see the module doc)."""
+    if not any(t.bindings or t.generics for t in prog.types.values()):
+        return
+    for r in list(prog.order):
+        r.body = _Resolver(prog, r).body(r.body)

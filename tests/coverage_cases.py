@@ -1220,3 +1220,54 @@ subroutine s(x, n, f)
   f = sum(y**2)
 end subroutine
 """, fflags="-fopenmp")
+
+case("type-bound procedures (PASS, NOPASS, GENERIC operators), CLASS(t) dummies", "supported", """\
+module vecs
+  implicit none
+  type :: vec
+    real(8) :: x(3)
+  contains
+    procedure :: norm2sq, scaled
+    procedure, nopass :: dotp
+    procedure, pass(c) :: into => vadd
+    procedure :: add
+    generic :: operator(+) => add
+  end type
+contains
+  real(8) function norm2sq(self)
+    class(vec), intent(in) :: self
+    norm2sq = sum(self%x**2)
+  end function
+  subroutine scaled(self, a, out)
+    class(vec), intent(in) :: self
+    real(8), intent(in) :: a
+    type(vec), intent(out) :: out
+    out%x = a*self%x
+  end subroutine
+  real(8) function dotp(a, b)
+    type(vec), intent(in) :: a, b
+    dotp = sum(a%x*b%x)
+  end function
+  subroutine vadd(a, b, c)
+    type(vec), intent(in) :: a, b
+    class(vec), intent(inout) :: c
+    c%x = a%x + b%x
+  end subroutine
+  function add(a, b) result(c)
+    class(vec), intent(in) :: a, b
+    type(vec) :: c
+    c%x = a%x*b%x + a%x
+  end function
+end module
+subroutine s(x, n, f)
+  use vecs
+  integer n
+  real(8) x(n), f
+  type(vec) :: u, v, w, z
+  u%x = x(1:3)
+  call u%scaled(x(4), v)
+  w = u + v
+  call z%into(w, u)
+  f = z%norm2sq() + u%dotp(w, v) + norm2sq(u + w)
+end subroutine
+""")

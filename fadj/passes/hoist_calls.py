@@ -47,7 +47,7 @@ class _Hoister:
         if isinstance(e, E.Call):
             args = tuple(self.expr(a, out, loc) for a in e.args)
             call = E.Call(e.name, args)
-            if self.is_user_function(e.name) and self._real(call):
+            if self.is_user_function(e.name) and (self._real(call) or self._derived(call)):
                 call = E.Call(e.name, tuple(self.actual(a, out, loc) for a in args))
                 name = self.fresh("fres", call)
                 out.append(S.Assign(E.Name(name), call, loc=loc))
@@ -98,6 +98,11 @@ class _Hoister:
     def _real(self, e: E.Expr) -> bool:
         t = self.typer.type_of(e)
         return t is not None and t.base == "real"
+
+    def _derived(self, e: E.Expr) -> bool:
+        """A derived-type value (an overloaded operator's result, ``a + b`` on vectors)."""
+        t = self.typer.type_of(e)
+        return t is not None and t.base == "type"
 
     # -- statements ------------------------------------------------------------
     def body(self, stmts: list[S.Stmt]) -> list[S.Stmt]:

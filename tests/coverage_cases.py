@@ -1271,3 +1271,56 @@ subroutine s(x, n, f)
   f = z%norm2sq() + u%dotp(w, v) + norm2sq(u + w)
 end subroutine
 """)
+
+case("procedure arguments and procedure-pointer components", "supported", """\
+module integ
+  implicit none
+  abstract interface
+    subroutine rhs_iface(y, dy)
+      real(8), intent(in) :: y
+      real(8), intent(out) :: dy
+    end subroutine
+  end interface
+  type :: stepper
+    real(8) :: h = 0.1d0
+    procedure(rhs_iface), pointer, nopass :: rhs => null()
+  end type
+contains
+  subroutine euler(st, y, nsteps)
+    type(stepper), intent(in) :: st
+    real(8), intent(inout) :: y
+    integer, intent(in) :: nsteps
+    real(8) :: dy
+    integer :: i
+    do i = 1, nsteps
+      call st%rhs(y, dy)
+      y = y + st%h*dy
+    end do
+  end subroutine
+  subroutine apply(f, y, dy)
+    procedure(rhs_iface) :: f
+    real(8), intent(in) :: y
+    real(8), intent(out) :: dy
+    call f(y, dy)
+  end subroutine
+  subroutine decay(y, dy)
+    real(8), intent(in) :: y
+    real(8), intent(out) :: dy
+    dy = -y*y
+  end subroutine
+end module
+subroutine s(x, n, f)
+  use integ
+  integer n, i
+  real(8) x(n), f, y, dy
+  type(stepper) :: st
+  st%rhs => decay
+  f = 0
+  do i = 1, n
+    y = x(i)
+    call euler(st, y, 4)
+    call apply(decay, y, dy)
+    f = f + y + dy
+  end do
+end subroutine
+""")

@@ -24,6 +24,7 @@ from fadj.passes.flatten_gotos import flatten_gotos
 from fadj.passes.lift_internals import lift_internals
 from fadj.passes.lower_constructors import lower_constructors
 from fadj.passes.lower_where import lower_where
+from fadj.passes.resolve_bindings import resolve_procedure_pointers
 from fadj.passes.specialize_procedures import specialize_procedures
 from fadj.analysis.equivalence import check_equivalences
 from fadj.passes.structure_jumps import structure_jumps
@@ -225,6 +226,10 @@ def normalise(prog: Program, externals: set[str]) -> None:
         r._normalised = True  # type: ignore[attr-defined]
     if not getattr(prog, "_specialized", False):
         specialize_procedures(prog, resolve)
+        for r in resolve_procedure_pointers(prog, resolve):
+            typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n), prog.types,
+                          lambda n, r=r: _function_routine(prog, r, n))
+            hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
         prog._specialized = True  # type: ignore[attr-defined]
 
 

@@ -398,6 +398,7 @@ class DeclLowerer:
         comps: dict = {}
         bindings: dict = {}
         generics: dict = {}
+        proc_pointers: dict = {}
         if "extends" in attrs or "abstract" in attrs:
             raise UnsupportedError(loc, f"type extension ('{str(head)[:60]}') is not supported: fadj resolves "
                                         f"type-bound calls statically")
@@ -424,6 +425,8 @@ class DeclLowerer:
                                                   init=self.expr(init.items[1], loc) if init is not None else None)
                     elif isinstance(cd, F.Comment):
                         continue
+                    elif type(cd).__name__ == "Proc_Component_Def_Stmt":
+                        self._proc_component(cd, name, proc_pointers)
                     else:
                         raise UnsupportedError(self.loc(cd), f"unsupported component declaration '{str(cd)[:60]}'")
             elif isinstance(part, (F.End_Type_Stmt, F.Comment)):
@@ -436,9 +439,27 @@ class DeclLowerer:
             else:
                 raise UnsupportedError(loc, f"unsupported part of type '{name}': {type(part).__name__}")
         del sub
-        self.types.append(DerivedType(name, comps, loc, bindings=bindings, generics=generics))
+        self.types.append(DerivedType(name, comps, loc, bindings=bindings, generics=generics,
+                                      proc_pointers=proc_pointers))
         if "private" in attrs:
             self.private.add(name)
+
+    def _proc_component(self, cd, tname: str, proc_pointers: dict) -> None:
+        """``procedure(iface), pointer[, nopass | pass(a)] :: f => null()``: a procedure-pointer
+        component; passes/resolve_bindings binds calls through it to the one procedure the
+        sources ever point it to."""
+        from fadj.ir.program import Binding
+        iface, attrs, decls = cd.items
+        words = [str(a).lower().replace(" ", "") for a in (attrs.items if attrs is not None else ())]
+        pass_arg: str | None = ""
+        for w in words:
+            if w == "nopass":
+                pass_arg = None
+            elif w.startswith("pass("):
+                pass_arg = w[5:-1]
+        for d in decls.items:
+            cname = str(d.items[0] if hasattr(d, "items") and d.items else d).lower()
+            proc_pointers[cname] = Binding("", pass_arg)
 
     def _bindings(self, part, tname: str, bindings: dict, generics: dict, loc) -> None:
         """``procedure[, pass(a) | nopass] :: name [=> proc]`` and ``generic :: g => a, b``

@@ -296,6 +296,17 @@ class BodyLowerer:
         do.body = self.block(node.content[1:-1], self.loc(end))
         return do
 
+    def pointer_assignment(self, node, loc):
+        """``obj%f => proc``: kept verbatim (it moves no data); passes/resolve_bindings binds
+        the calls through a procedure-pointer component to the procedure the sources give it.
+        Data pointers are not supported."""
+        obj, bounds, target = node.items
+        if isinstance(target, F.Name) and type(obj).__name__ == "Data_Pointer_Object" and bounds is None:
+            st = S.Raw(str(node), kind="proc_pointer", loc=loc)
+            st.proc_pointer = (self.expr(obj.items[0], loc), str(obj.items[2]).lower(), str(target).lower())
+            return st
+        raise UnsupportedError(loc, f"pointer assignment is not supported ('{str(node)[:60]}')")
+
     # -- FORALL ------------------------------------------------------------------
     def forall_stmt(self, node, loc):
         return self._forall(node.items[0], [node.items[1]], loc)
@@ -651,6 +662,7 @@ _DISPATCH = {
     F.Goto_Stmt: _goto,
     F.Computed_Goto_Stmt: _computed_goto,
     F.Forall_Stmt: BodyLowerer.forall_stmt,
+    F.Pointer_Assignment_Stmt: BodyLowerer.pointer_assignment,
     F.Forall_Construct: BodyLowerer.forall_construct,
     F.Associate_Construct: BodyLowerer.associate,
     F.Arithmetic_If_Stmt: _arith_if,

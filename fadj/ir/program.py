@@ -138,6 +138,7 @@ class DerivedType:
     sequence: bool = False
     bindings: dict = field(default_factory=dict)
     generics: dict = field(default_factory=dict)
+    proc_pointers: dict = field(default_factory=dict)   # procedure-pointer components -> Binding
 
 
 @dataclass

@@ -56,6 +56,8 @@ class _Resolver:
         dt = self.type_of(obj)
         if dt is None:
             raise UnsupportedError(loc, f"'%{bname}' on an object whose type fadj does not know")
+        if bname in dt.proc_pointers:
+            return BOUND + bname, [obj] + rest          # a procedure pointer: resolve_procedure_pointers
         b = dt.bindings.get(bname)
         if b is None and bname in dt.generics:
             specifics = [dt.bindings[n] for n in dt.generics[bname] if n in dt.bindings]
@@ -73,6 +75,10 @@ class _Resolver:
         if k <= len(positional) and all(not isinstance(a, E.Keyword) for a in rest[:k]):
             return proc.name, rest[:k] + [obj] + rest[k:]
         return proc.name, rest + [E.Keyword(proc.args[k], obj)]
+
+    def pointer_names(self, obj: E.Expr) -> dict:
+        dt = self.type_of(obj)
+        return dt.proc_pointers if dt is not None else {}
 
     def operator(self, e: E.BinOp, loc) -> E.Expr:
         for side in (e.left, e.right):
@@ -103,6 +109,8 @@ class _Resolver:
     def expr(self, e: E.Expr, loc) -> E.Expr:
         def fn(n: E.Expr) -> E.Expr:
             if isinstance(n, E.Call) and n.name.startswith(BOUND):
+                if n.name[1:] in self.pointer_names(n.args[0]):
+                    return n
                 name, args = self.bound_call(n.name[1:], n.args[0], list(n.args[1:]), loc)
                 return E.Call(name, tuple(args))
             if isinstance(n, E.Component):
@@ -122,7 +130,10 @@ class _Resolver:
                 b[:] = self.body(b)
             if isinstance(st, S.CallStmt) and st.name.startswith(BOUND):
                 args = [self.expr(a, st.loc) for a in st.args]
-                st.name, st.args = self.bound_call(st.name[1:], args[0], args[1:], st.loc)
+                if st.name[1:] in self.pointer_names(args[0]):
+                    st.args = args
+                else:
+                    st.name, st.args = self.bound_call(st.name[1:], args[0], args[1:], st.loc)
             elif isinstance(st, S.Assign):
                 dt = self.type_of(st.lhs)
                 names = dt.generics.get("assignment(=)") if dt is not None else None
@@ -145,7 +156,78 @@ def _dotted(op: str) -> str:
 
 def resolve_bindings(prog: Program) -> None:
     """Resolve every type-bound reference of ``prog`` (see the module doc)."""
-    if not any(t.bindings or t.generics for t in prog.types.values()):
+    if not any(t.bindings or t.generics or t.proc_pointers for t in prog.types.values()):
         return
     for r in list(prog.order):
         r.body = _Resolver(prog, r).body(r.body)
+
+
+def resolve_procedure_pointers(prog: Program, resolve) -> set:
+    """Calls through procedure-pointer components (``call s%rhs(y, dy)``, the way object-oriented
+    solvers reach the user's right-hand side) become calls of the one procedure the sources ever
+    point that component to (``s%rhs => decay``, after procedure arguments are specialised, so
+    that a solver's ``initialize(me, f)`` setting ``me%rhs => f`` counts).  None, or more than
+    one: an error naming the component.  Returns the routines changed."""
+    targets: dict[tuple, set] = {}
+    for r in prog.order:
+        typer = Typer(r.scope, types=prog.types)
+        for st in S.walk_stmts(r.body):
+            pp = getattr(st, "proc_pointer", None)
+            if pp is None:
+                continue
+            obj, comp, target = pp
+            t = typer.type_of(obj)
+            dt = prog.types.get(t.derived) if t is not None and t.base == "type" else None
+            if dt is None or comp not in dt.proc_pointers:
+                raise UnsupportedError(st.loc, f"pointer assignment is not supported ('{st.text[:60]}')")
+            proc = resolve(prog, r, target, None)
+            if proc is None:
+                s = r.scope.lookup(target)
+                if s is not None and s.is_arg:
+                    continue            # a procedure argument: its specialised copies say which
+                raise UnsupportedError(st.loc, f"'{target}' pointed to by '{comp}' is not a procedure of the sources")
+            targets.setdefault((dt.name, comp), set()).add(proc)
+    changed = set()
+    for r in list(prog.order):
+        res = _Resolver(prog, r)
+
+        def fix(name: str, args: list, loc) -> tuple[str, list] | None:
+            dt = res.type_of(args[0])
+            comp = name[1:]
+            if dt is None or comp not in dt.proc_pointers:
+                return None
+            procs = targets.get((dt.name, comp), set())
+            if len(procs) != 1:
+                what = "never points to a procedure of the sources" if not procs else \
+                    f"points to {len(procs)} procedures ({', '.join(sorted(p.name for p in procs))})"
+                raise UnsupportedError(loc, f"procedure-pointer component '{comp}' of type '{dt.name}' {what}: "
+                                            f"fadj needs the one it calls")
+            proc = next(iter(procs))
+            res.visible(proc)
+            b = dt.proc_pointers[comp]
+            rest = args[1:]
+            if b.pass_arg is None:
+                return proc.name, rest
+            k = 0 if b.pass_arg == "" else proc.args.index(b.pass_arg)
+            return proc.name, rest[:k] + [args[0]] + rest[k:]
+
+        hit = False
+        for st in S.walk_stmts(r.body):
+            if isinstance(st, S.CallStmt) and st.name.startswith(BOUND):
+                got = fix(st.name, st.args, st.loc)
+                if got is not None:
+                    st.name, st.args = got[0], got[1]
+                    hit = True
+
+        def fn(e: E.Expr) -> E.Expr:
+            nonlocal hit
+            if isinstance(e, E.Call) and e.name.startswith(BOUND):
+                got = fix(e.name, list(e.args), r.loc)
+                if got is not None:
+                    hit = True
+                    return E.Call(got[0], tuple(got[1]))
+            return e
+        map_exprs(r.body, lambda e: E.transform(e, fn))
+        if hit:
+            changed.add(r)
+    return changed

@@ -166,9 +166,15 @@ def _call_of(st: S.Stmt) -> tuple[str, list[E.Expr]] | None:
 
 
 def _rename_procedures(body: list[S.Stmt], rename: dict[str, str]) -> None:
+    import re
     for st in S.walk_stmts(body):
         if isinstance(st, S.CallStmt) and st.name in rename:
             st.name = rename[st.name]
+        pp = getattr(st, "proc_pointer", None)
+        if pp is not None and pp[2] in rename:
+            # obj%f => dummy: the copy points it to the procedure passed
+            st.proc_pointer = (pp[0], pp[1], rename[pp[2]])
+            st.text = re.sub(rf"=>\s*{pp[2]}\b", f"=> {rename[pp[2]]}", st.text, flags=re.I)
 
     def fn(e: E.Expr) -> E.Expr:
         if isinstance(e, E.Call) and e.name in rename:

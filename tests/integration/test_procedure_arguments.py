@@ -137,8 +137,81 @@ end subroutine
 """
 
 
-@pytest.mark.parametrize("source,suffix", [(ODE, ".f90"), (QUAD, ".f"), (NEWTON, ".f90")],
-                         ids=["rk4-two-levels", "f77-function-dummy", "newton-module-state"])
+# an object-oriented solver: initialize() stores the right-hand side in a procedure-pointer
+# component, integrate() calls it through the object (type-bound procedures too)
+OO_SOLVER = """\
+module solver
+  implicit none
+  type :: ode_solver
+    integer :: n = 0
+    double precision :: h = 0.05d0
+    procedure(deriv_func), pointer :: df => null()
+  contains
+    procedure :: initialize
+    procedure :: integrate
+  end type
+  abstract interface
+    subroutine deriv_func(me, n, t, y, dy)
+      import :: ode_solver
+      class(ode_solver), intent(inout) :: me
+      integer, intent(in) :: n
+      double precision, intent(in) :: t, y(n)
+      double precision, intent(out) :: dy(n)
+    end subroutine
+  end interface
+contains
+  subroutine initialize(me, n, df, h)
+    class(ode_solver), intent(inout) :: me
+    integer, intent(in) :: n
+    procedure(deriv_func) :: df
+    double precision, intent(in) :: h
+    me%n = n
+    me%h = h
+    me%df => df
+  end subroutine
+  subroutine integrate(me, y, nsteps)
+    class(ode_solver), intent(inout) :: me
+    double precision, intent(inout) :: y(me%n)
+    integer, intent(in) :: nsteps
+    double precision :: k1(me%n), k2(me%n)
+    integer :: i
+    do i = 1, nsteps
+      call me%df(me%n, (i - 1)*me%h, y, k1)
+      call me%df(me%n, i*me%h, y + me%h*k1, k2)
+      y = y + me%h/2*(k1 + k2)
+    end do
+  end subroutine
+end module
+module model
+  use solver
+  implicit none
+  double precision :: rate = 0.5d0
+contains
+  subroutine rhs(me, n, t, y, dy)
+    class(ode_solver), intent(inout) :: me
+    integer, intent(in) :: n
+    double precision, intent(in) :: t, y(n)
+    double precision, intent(out) :: dy(n)
+    dy = -rate*y*y + 0.1d0*cos(t)
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use solver
+  use model
+  integer n
+  double precision x(n), f, y(2)
+  type(ode_solver) :: s
+  rate = x(3)
+  y = x(1:2)
+  call s%initialize(2, rhs, 0.05d0)
+  call s%integrate(y, 10)
+  f = sum(y**2)
+end subroutine
+"""
+
+
+@pytest.mark.parametrize("source,suffix", [(ODE, ".f90"), (QUAD, ".f"), (NEWTON, ".f90"), (OO_SOLVER, ".f90")],
+                         ids=["rk4-two-levels", "f77-function-dummy", "newton-module-state", "oo-solver-pointer"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_procedure_argument_derivatives(tmp_path, gfortran, source, suffix, split):
     (tmp_path / f"s{suffix}").write_text(source)
@@ -192,3 +265,22 @@ end subroutine
     assert p.returncode == 2
     assert "i.f90:8: error: internal procedure 'sq' passed as procedure argument 'fcn' of 'apply' is not " \
            "supported" in p.stderr, p.stderr
+
+
+def test_procedure_pointer_with_two_targets_is_an_error(tmp_path):
+    src = OO_SOLVER.replace("  call s%initialize(2, rhs, 0.05d0)\n",
+                            "  call s%initialize(2, rhs, 0.05d0)\n  if (f < 0) s%df => other\n")
+    src = src.replace("end module\nsubroutine cost", """  subroutine other(me, n, t, y, dy)
+    class(ode_solver), intent(inout) :: me
+    integer, intent(in) :: n
+    double precision, intent(in) :: t, y(n)
+    double precision, intent(out) :: dy(n)
+    dy = y
+  end subroutine
+end module
+subroutine cost""")
+    (tmp_path / "s.f90").write_text(src)
+    p = run_cli("differentiate", "s.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
+    assert p.returncode == 2
+    assert "procedure-pointer component 'df' of type 'ode_solver' points to 2 procedures (other, rhs)" in p.stderr, \
+        p.stderr

@@ -409,8 +409,15 @@ class BodyLowerer:
         body = self.block(stmts, self.loc(node.content[-1]))
         if spec is not None:
             self.block_bodies.append((len(self.block_specs) - 1, body))
-        return S.If([(E.LogicalLit(True), body)], None, loc=loc,
-                    construct_name=getattr(node.content[0].item, "name", None))
+        name = getattr(node.content[0].item, "name", None)
+        if name and _exits_named(body, name.lower()):
+            # EXIT name leaves the BLOCK: a jump to its end
+            self.forall_count += 1
+            label = str(98000 + self.forall_count)
+            _exits_to_goto(body, name.lower(), label)
+            body = body + [S.Continue(label=label, loc=loc)]
+            name = None
+        return S.If([(E.LogicalLit(True), body)], None, loc=loc, construct_name=name)
 
     def do_concurrent(self, node, header, loc):
         """DO CONCURRENT (i = a:b[:s], j = ..., mask): iterations are independent, so a nest of
@@ -698,3 +705,18 @@ def _substitute_names(body: list[S.Stmt], subst: dict[str, E.Expr]) -> None:
 def _omp_sentinel(text: str) -> bool:
     s = text.lstrip().lower()
     return s.startswith("!$omp") or text[:5].lower() in ("c$omp", "*$omp")
+
+
+def _exits_named(body: list[S.Stmt], name: str) -> bool:
+    return any(isinstance(st, S.Exit) and st.construct_name == name for st in S.walk_stmts(body))
+
+
+def _exits_to_goto(body: list[S.Stmt], name: str, label: str) -> None:
+    for st in list(S.walk_stmts(body)):
+        for b in st.bodies():
+            for k, x in enumerate(b):
+                if isinstance(x, S.Exit) and x.construct_name == name:
+                    b[k] = S.Goto(label, loc=x.loc, label=x.label)
+    for k, x in enumerate(body):
+        if isinstance(x, S.Exit) and x.construct_name == name:
+            body[k] = S.Goto(label, loc=x.loc, label=x.label)

@@ -160,10 +160,28 @@ end subroutine
 """
 
 
+# EXIT from a named BLOCK (fortran-lang/minpack leaves its main block that way)
+EXIT_BLOCK = """\
+subroutine cost(x, n, f)
+  integer n, i
+  double precision x(n), f
+  f = 0
+  main: block
+    do i = 1, n
+      f = f + sin(x(i))*x(i)
+      if (f > 2.5d0) exit main
+    end do
+    f = f*2
+  end block main
+  f = f + x(1)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
-                                    DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL],
+                                    DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
-                              "do-concurrent", "constant-actual", "sized-by-a-local"])
+                              "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

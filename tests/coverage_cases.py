@@ -1324,3 +1324,33 @@ subroutine s(x, n, f)
   end do
 end subroutine
 """)
+
+case("data pointers (p => w(2:n))", "error", """\
+subroutine s(x, n, f)
+  integer n
+  real(8), target :: x(n)
+  real(8) :: f
+  real(8), pointer :: p(:)
+  p => x(2:n)
+  f = sum(p**2)
+end subroutine
+""", error="pointer assignment is not supported")
+
+case("type extension and dynamic dispatch (EXTENDS, CLASS with extensions)", "error", """\
+module shapes
+  type :: shape
+    real(8) :: a
+  end type
+  type, extends(shape) :: circle
+    real(8) :: r
+  end type
+end module
+subroutine s(x, n, f)
+  use shapes
+  integer n
+  real(8) :: x(n), f
+  type(circle) :: c
+  c%r = x(1)
+  f = c%r**2
+end subroutine
+""", error="type extension")

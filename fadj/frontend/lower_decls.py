@@ -400,7 +400,7 @@ class DeclLowerer:
         generics: dict = {}
         proc_pointers: dict = {}
         if "extends" in attrs or "abstract" in attrs:
-            raise UnsupportedError(loc, f"type extension ('{str(head)[:60]}') is not supported: fadj resolves "
+            raise UnsupportedError(self.loc(head) or loc, f"type extension ('{str(head)[:60]}') is not supported: fadj resolves "
                                         f"type-bound calls statically")
         sub = DeclLowerer(_TypeScope(), self.path, self.fixed_form, self.ex, self.src)
         for part in node.content[1:]:

@@ -213,4 +213,5 @@ class RoutineKeys:
         return fp
 
     def key(self, r, version: str) -> str:
-        return _digest(self.base, r.name, r.module, self.fingerprint(r), sorted(self.need.get(r, ())), version)
+        return _digest(self.base, r.name, r.module, self.fingerprint(r), sorted(self.need.get(r, ())), version,
+                       sorted(self.ctx.kept_formals(r)))

@@ -15,6 +15,7 @@ from fadj.analysis.activity import Activity, analyse_activity
 from fadj.analysis.callgraph import CallGraph, CallSite, build_callgraph, check_missing, resolve
 from fadj.analysis.effects import Effects
 from fadj.errors import NameErr, UnsupportedError
+from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir.program import Program, Routine
 from fadj.ir.symbols import Symbol
@@ -29,6 +30,20 @@ from fadj.passes.specialize_procedures import specialize_procedures
 from fadj.analysis.equivalence import check_equivalences
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
+
+
+def _unsized_section(site: CallSite, f: str, a) -> str | None:
+    """The caller's assumed-size array behind actual ``a`` of dummy ``f`` when the part of it the
+    dummy spans is unknown (so the caller cannot save it), else None."""
+    sym = site.caller.scope.lookup(a.name)
+    if sym is None or not sym.dims or not any(d.kind == "assumed_size" for d in sym.dims):
+        return None
+    fsym = site.callee.scope.local(f)
+    if fsym is None or fsym.rank == 0:
+        return None      # an element: saved as it is
+    if sym.rank == 1 and fsym.dims and all(d.kind == "explicit" and d.hi is not None for d in fsym.dims):
+        return None      # the section the dummy spans is known
+    return a.name
 
 
 @dataclass
@@ -61,10 +76,58 @@ class ADContext:
         d = self.decisions.get(id(site))
         if d is None:
             d = call_mode(site, self.opts)
+            if d.mode == JOINT and d.why == "default":
+                unsized = self._unsized_snapshot(site)
+                if unsized is not None:
+                    d = Decision(SPLIT, "unsized", f"{site.loc}: note: call to '{site.name}' not checkpointed "
+                                                   f"(split mode): its snapshot would need the size of "
+                                                   f"assumed-size array '{unsized}'")
             self.decisions[id(site)] = d
             if d.note and d.note not in self.notes:
                 self.notes.append(d.note)
         return d
+
+    def _unsized_snapshot(self, site: CallSite) -> str | None:
+        """The caller's assumed-size array a joint call would have to save whole, or None.
+
+        A checkpointed call saves what the callee both reads and writes; an assumed-size actual
+        (``work(*)``) cannot be saved unless the dummy's extent gives the section.  Split mode
+        saves nothing before the call for the callee's own sake, so it is the default there."""
+        from fadj.analysis.effects import map_actuals
+        if site.callee is None:
+            return None
+        summ = self.effects.summary(site.callee)
+        for f, a in map_actuals(site).items():
+            if f not in summ.reads or f not in summ.writes or not isinstance(a, (E.Name, E.Index)):
+                continue
+            name = _unsized_section(site, f, a)
+            if name is not None:
+                return name
+        return None
+
+    def kept_formals(self, r: Routine) -> frozenset:
+        """Dummies of ``r`` whose overwritten values ``r`` itself saves, element by element.
+
+        A caller that must save a variable a call overwrites saves the section the dummy spans;
+        when the actual is the caller's own assumed-size array and that section is unknown
+        (``work(*)`` handed on to ``work(*)``), no caller can.  ``r`` then saves what it writes
+        there, so its backward half gives the values back and the caller saves nothing."""
+        cache = self.__dict__.setdefault("_kept_formals", {})
+        got = cache.get(r)
+        if got is not None:
+            return got
+        from fadj.analysis.effects import map_actuals
+        writes = self.effects.summary(r).writes
+        out = set()
+        for site in self.cg.callers.get(r, []):
+            if not self.site_active(site):
+                continue
+            for f, a in map_actuals(site).items():
+                if f in writes and f not in out and isinstance(a, (E.Name, E.Index)) \
+                        and _unsized_section(site, f, a) is not None:
+                    out.add(f)
+        cache[r] = frozenset(out)
+        return cache[r]
 
     def derivative_formals(self, r: Routine) -> list[str]:
         """Active formals that get a derivative argument.  As Tapenade: for the head, only those

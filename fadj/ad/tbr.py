@@ -30,14 +30,19 @@ NodeSet = Callable[[Node], frozenset]
 
 def run_tbr(cfg: CFG, defs: NodeSet, kills: NodeSet, uses_bwd: NodeSet,
             push_uses: Callable[[Node, frozenset], frozenset], loop_var: Callable[[Node], str],
-            boundary: frozenset = frozenset()):
-    """Returns (push sets per node, Req at each node's entry, Req at routine exit)."""
+            boundary: frozenset = frozenset(), own_uses: NodeSet | None = None):
+    """Returns (push sets per node, Req at each node's entry, Req at routine exit).
+
+    ``own_uses(n)`` (default ``uses_bwd``) are the values on entry to ``n`` that its own
+    backward code needs: a split callee's backward half reads the values at the callee's
+    *exit* instead, which later statements keep (they are in Req after it), so for such a
+    call only Req decides what is saved before it."""
+    own = own_uses or uses_bwd
 
     def pushes(n: Node, req_in: frozenset) -> frozenset:
         if n.kind in ("do_incr", "do_test", "do_exit", "entry", "exit"):
             return frozenset()
-        need = req_in | uses_bwd(n)
-        return defs(n) & need
+        return defs(n) & (req_in | own(n))
 
     def transfer(n: Node, req_in: frozenset) -> frozenset:
         k = n.kind
@@ -48,7 +53,7 @@ def run_tbr(cfg: CFG, defs: NodeSet, kills: NodeSet, uses_bwd: NodeSet,
             need = req_in | uses_bwd(n)
             return need - {loop_var(n)}
         need = req_in | uses_bwd(n)
-        p = defs(n) & need
+        p = defs(n) & (req_in | own(n))
         if p:
             need = need | push_uses(n, p)
         return need - kills(n)

@@ -292,7 +292,11 @@ class Effects:
                 args = set(r.args)
                 if r.result is not None:
                     args.discard(r.result)
-                reads = frozenset(v for v in entry_live if v in args or is_global_id(v))
+                # an INTENT(OUT) dummy is undefined on entry: no value of the caller's is read
+                # through it, however the body's first writes look to the liveness analysis
+                reads = frozenset(v for v in entry_live
+                                  if is_global_id(v) or (v in args and not (
+                                      r.scope.local(v) and r.scope.local(v).intent == "out")))
                 writes = frozenset(v for v in defs if v in args or is_global_id(v))
                 # arguments declared INTENT(IN) are never written; trust the declaration
                 writes = frozenset(v for v in writes

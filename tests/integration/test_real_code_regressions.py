@@ -177,11 +177,139 @@ subroutine cost(x, n, f)
 end subroutine
 """
 
+# one work array passed whole to a dummy the callee restores and, in part, to one it does not
+# (bspline's dbtpcf: ``work`` and ``work(iq)``): the second call overwrites what the first call's
+# backward half reads, so the caller must save it (it was a wrong gradient in split mode)
+SHARED_WORK = """\
+subroutine fill(n, s, v, q)
+  integer, intent(in) :: n
+  double precision, intent(in) :: s
+  double precision, intent(inout) :: v(n)
+  double precision, intent(out) :: q(n)
+  integer :: i
+  do i = 1, n
+    q(i) = s + 0.5d0*i
+  end do
+  do i = 1, n
+    v(i) = sin(v(i))
+  end do
+end subroutine
+subroutine scalev(n, q, v)
+  integer, intent(in) :: n
+  double precision, intent(in) :: q(n)
+  double precision, intent(inout) :: v(n)
+  integer :: i
+  do i = 1, n
+    v(i) = v(i)*q(i)
+  end do
+end subroutine
+subroutine cost(x, n, f)
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  double precision :: work(2*n)
+  work(1:n) = x
+  call fill(n, 1d0, work, work(n+1))
+  call scalev(n, work(n+1), work)
+  call fill(n, 2d0, work, work(n+1))
+  call scalev(n, work(n+1), work)
+  f = sum(work(1:n)**2)
+end subroutine
+"""
+
+# assumed-size work arrays handed on as INTENT(OUT) dummies (dbintk's q and work): their values
+# on entry are not the callee's inputs, so a checkpointed call need not save them; a banded
+# factor whose leading dimension is an expression (``k+km1``) sizes the saved section
+INTENT_OUT_WORK = """\
+subroutine band(w, nroww, nrow)
+  integer, intent(in) :: nroww, nrow
+  double precision, intent(inout) :: w(nroww, nrow)
+  integer :: j
+  do j = 2, nrow
+    w(1, j) = w(1, j) + 0.25d0*w(1, j-1)
+  end do
+end subroutine
+subroutine basis(k, xv, v, work)
+  integer, intent(in) :: k
+  double precision, intent(in) :: xv
+  double precision, intent(out) :: v(k)
+  double precision, intent(inout) :: work(*)
+  integer :: j
+  work(1) = xv
+  do j = 1, k
+    work(j+1) = work(j)*0.5d0 + 1d0
+    v(j) = work(j+1)
+  end do
+end subroutine
+subroutine interp(n, k, x, y, bc, q, work)
+  integer, intent(in) :: n, k
+  double precision, intent(in) :: x(n), y(n)
+  double precision, intent(out) :: bc(n), q(*), work(*)
+  integer :: i, km1
+  km1 = k - 1
+  q(1:n*(k+km1)) = 0
+  bc = y
+  do i = 1, n
+    call basis(k, x(i), bc, work)
+    bc(i) = y(i)*work(k+1) + sum(work(k+2:2*k)) + bc(i)
+    q(1 + (i-1)*(k+km1)) = bc(i)
+  end do
+  call band(q, k+km1, n)
+  do i = 1, n
+    bc(i) = bc(i)*q(1 + (i-1)*(k+km1))
+  end do
+end subroutine
+subroutine cost(x, n, f)
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  double precision :: xs(n), bc(n), q(5*n), work(8)
+  integer :: i
+  do i = 1, n
+    xs(i) = 0.1d0*i
+  end do
+  call interp(n, 3, xs, x, bc, q, work)
+  f = sum(bc**2)
+end subroutine
+"""
+
+# an assumed-size array the callee reads and writes: a checkpointed call would have to save it
+# whole, so the default for that call is split mode (with a note)
+UNSIZED_INOUT = """\
+subroutine smooth(n, w)
+  integer, intent(in) :: n
+  double precision, intent(inout) :: w(*)
+  integer :: i
+  do i = 2, n
+    w(i) = w(i) + 0.5d0*sin(w(i-1))
+  end do
+end subroutine
+subroutine stage(n, x, w, f)
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(inout) :: w(*)
+  double precision, intent(out) :: f
+  w(1:n) = x
+  call smooth(n, w)
+  call smooth(n, w)
+  f = sum(w(1:n)**2)
+end subroutine
+subroutine cost(x, n, f)
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  double precision :: w(n)
+  call stage(n, x, w, f)
+end subroutine
+"""
+
 
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
-                                    DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK],
+                                    DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
+                                    INTENT_OUT_WORK, UNSIZED_INOUT],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
-                              "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block"])
+                              "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
+                              "shared-work", "intent-out-work", "unsized-inout"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

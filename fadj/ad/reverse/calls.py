@@ -329,6 +329,10 @@ class CallMixin:
         callee = site.callee
         actuals = map_actuals(site)
         writes = self.eff.summary(callee).writes if callee is not None else None
+        # a split callee's backward half gives these dummies' values back itself
+        restored = frozenset()
+        if callee is not None and self.ctx.site_active(site) and self.ctx.decision(site).mode != JOINT:
+            restored = self.ctx.reverser(callee).restores()
         if site.is_function:
             lhs = site.stmt.lhs
             lid = var_id(self.r, E.base_name(lhs))
@@ -337,7 +341,7 @@ class CallMixin:
         for f, a in actuals.items():
             if not isinstance(a, E.REF_TYPES):
                 continue
-            if writes is not None and f not in writes:
+            if (writes is not None and f not in writes) or f in restored:
                 continue
             b = E.base_name(a)
             vid = var_id(self.r, b)
@@ -463,6 +467,20 @@ def _path(ref: E.Expr) -> tuple:
     return tuple(reversed(out))
 
 
+def _plain_integer_expr(a: E.Expr) -> bool:
+    """Names, elements, literals and + - * of them (``k+km1``): an actual that can stand for a
+    dummy's bound in the caller (no calls, no sections)."""
+    if isinstance(a, (E.Name, E.IntLit)):
+        return True
+    if isinstance(a, E.Index):
+        return not any(isinstance(x, E.Slice) for x in a.subs)
+    if isinstance(a, E.BinOp) and a.op in ("+", "-", "*"):
+        return _plain_integer_expr(a.left) and _plain_integer_expr(a.right)
+    if isinstance(a, E.Paren):
+        return _plain_integer_expr(a.inner)
+    return False
+
+
 def _subst_formals(e: E.Expr, callee: Routine, actuals: dict, caller: Routine) -> E.Expr | None:
     """A callee's bound expression rewritten with the caller's actual arguments (None if impossible)."""
     from fadj.ir.consts import try_int
@@ -473,11 +491,9 @@ def _subst_formals(e: E.Expr, callee: Routine, actuals: dict, caller: Routine) -
         s = callee.scope.lookup(e.name)
         if s is not None and s.is_arg:
             a = actuals.get(e.name)
-            if a is None or not isinstance(a, (E.Name, E.IntLit, E.Index)):
+            if a is None or not _plain_integer_expr(a):
                 return None
-            if isinstance(a, E.Index) and any(isinstance(x, E.Slice) for x in a.subs):
-                return None
-            return a
+            return E.Paren(a) if isinstance(a, E.BinOp) else a
         if s is not None and s.parameter:
             v = try_int(e, lambda n: callee.scope.lookup(n).init if callee.scope.lookup(n) is not None
                         and callee.scope.lookup(n).parameter else None)

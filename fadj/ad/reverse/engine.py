@@ -72,7 +72,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         self.recomputed: dict[int, frozenset] = {}              # id(statement) -> variable ids it sets
         self.recompute_conds: set[int] = set()                  # IF / SELECT re-evaluated, not pushed
         self.fresh = fresh_writes(r, r.body, ctx.prog.types)                   # first writes of local work arrays
-        self.main = self.sweep_for(r.body)
+        self.main = self.sweep_for(r.body, keep=ctx.kept_formals(r))
         self.restored: set[str] = set()    # ids that the backward sweep pops into
         #: statements the backward sweep starts with (adjoints of arguments' allocatable parts,
         #: which a split routine's _fwd half cannot allocate: it has no adjoint arguments)
@@ -83,7 +83,9 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         """Checkpointed regions and binomial loops: outside code sees only their snapshot."""
         return isinstance(st, S.Region) or (isinstance(st, S.Do) and st.has_directive("BINOMIAL-CKP") is not None)
 
-    def sweep_for(self, body: list[S.Stmt]) -> Sweep:
+    def sweep_for(self, body: list[S.Stmt], keep: frozenset = frozenset()) -> Sweep:
+        """``keep``: dummies whose overwritten values this routine saves itself, because a caller
+        cannot (an assumed-size work array: ADContext.kept_formals)."""
         cfg = build_cfg(body, opaque=self.is_opaque)
         r = self.r
         rec = None
@@ -112,7 +114,15 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         def loop_var(n: Node) -> str | None:
             return var_id(r, n.stmt.var) if isinstance(n.stmt, S.Do) else None
 
-        push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var)
+        def own_uses(n: Node) -> frozenset:
+            # a split callee's _bwd reads the values it left at its exit, not those before it
+            return frozenset() if self._split_site(n) is not None else self.uses_bwd(n)
+
+        push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var,
+                                             own_uses=own_uses, boundary=keep)
+        if keep:
+            # what the backward half itself needs at the exit, without the kept dummies' old values
+            req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var, own_uses=own_uses)[2]
         if rec is not None:
             self._drop_unneeded_reruns(cfg, rec, push_sets)
         return Sweep(cfg, push_sets, req_in, req_end)
@@ -239,16 +249,27 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         """Caller ids (actual variables, globals) the split callee of ``site`` restores itself."""
         rv = self.ctx.reverser(site.callee)
         rest = rv.restores()
+        writes = self.eff.summary(site.callee).writes
         out = set()
+        # a variable the callee writes through another dummy it does not restore (``work`` and
+        # ``work(iq)`` passed to two dummies) is not given back whole, whatever the first does
+        unrestored = set()
         for f, a in map_actuals(site).items():
-            if f in rest and isinstance(a, (E.Name, E.Index)):
+            if not isinstance(a, E.REF_TYPES) or E.base_name(a) is None:
+                continue
+            v = var_id(self.r, E.base_name(a))
+            if f not in rest:
+                if f in writes:
+                    unrestored.add(v)
+                continue
+            if isinstance(a, (E.Name, E.Index)):
                 # the whole variable only if the callee sees all of it: a plain name, or an element
                 # passed to a scalar (the only element it can write)
                 fsym = site.callee.scope.local(f)
                 if isinstance(a, E.Name) or (fsym is not None and fsym.rank == 0):
-                    out.add(var_id(self.r, E.base_name(a)))
+                    out.add(v)
         out |= {g for g in rest if is_global_id(g)}
-        return frozenset(out)
+        return frozenset(out - unrestored)
 
     def _restorable(self, vid: str) -> bool:
         if is_global_id(vid):

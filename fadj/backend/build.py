@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fadj import __version__
+from fadj.backend.modgraph import dependency_order, modules_defined, modules_used
 from fadj.backend.render import render
 from fadj.backend.runtime import write_runtime
 from fadj.errors import BuildError, Loc
 from fadj.frontend.options import DEFAULT, SourceOptions
 from fadj.ir.program import Program
 
-_USE = re.compile(r"^\s*use\s*(?:,\s*\w+\s*::)?\s*(\w+)", re.IGNORECASE | re.MULTILINE)
-_MODULE = re.compile(r"^\s*module\s+(?!procedure\b)(\w+)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass
@@ -49,14 +48,6 @@ def _without_programs(text: str, spans) -> str:
         for k in range(first - 1, min(last, len(lines))):
             lines[k] = "! fadj: PROGRAM unit left out of the library" if k == first - 1 else "!"
     return "\n".join(lines)
-
-
-def _modules_defined(text: str) -> set[str]:
-    return {m.lower() for m in _MODULE.findall(text)}
-
-
-def _modules_used(text: str) -> set[str]:
-    return {m.lower() for m in _USE.findall(text)}
 
 
 #: flags that set the source form: only for the primal copies (derivative files are free form)
@@ -104,11 +95,11 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
     for name, text in deriv_files.items():
         _write_if_changed(out / name, text)
         sources[name] = text
-    order = _dependency_order(sources)
-    defined = {n: _modules_defined(t) for n, t in sources.items()}
+    order = dependency_order(sources)
+    defined = {n: modules_defined(t) for n, t in sources.items()}
     objs = []
     for name in order:
-        used = _modules_used(sources[name])
+        used = modules_used(sources[name])
         deps = [_obj(other) for other in order if other != name and defined[other] & used]
         flags, headers = own.get(name, ("", []))
         objs.append(Obj(name, _obj(name), deps, flags, headers, runtime=name in runtime))
@@ -181,34 +172,6 @@ def _write_if_changed(path: Path, text: str) -> None:
     if path.exists() and path.read_text() == text:
         return
     path.write_text(text)
-
-
-def _dependency_order(sources: dict[str, str]) -> list[str]:
-    names = list(sources)
-    defined = {n: _modules_defined(sources[n]) for n in names}
-    provider = {}
-    for n in names:
-        for m in defined[n]:
-            provider[m] = n
-    deps = {n: [provider[m] for m in sorted(_modules_used(sources[n])) if m in provider and provider[m] != n]
-            for n in names}
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(n):
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            return   # a cycle; gfortran will report it
-        state[n] = 1
-        for d in deps[n]:
-            visit(d)
-        state[n] = 2
-        order.append(n)
-
-    for n in names:
-        visit(n)
-    return order
 
 
 def run_make(outdir: str | Path, fflags: str | None = None, jobs: int = 2) -> str:

@@ -15,6 +15,7 @@ from fadj.ad.deriv import DerivRoutine
 from fadj.ad.dscope import diff_module_name
 from fadj.backend.decls import declaration, order_symbols
 from fadj.backend.fortran import MAX_LINE, StmtPrinter, wrap_line
+from fadj.backend.modgraph import has_cycle
 from fadj.backend.render import render
 from fadj.errors import Loc, UnsupportedError
 from fadj.ir.program import Program, Use
@@ -182,16 +183,37 @@ def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals
             dm.routines.append(routine_text(dr, 0, origins))
         else:
             file_of(path)[1].append(routine_text(dr, 0, origins))
-    out: dict[str, str] = {}
-    for path in order:
-        mods, rts = by_file[path]
-        name = f"{Path(path).stem}_{suffix}.f90"
-        k = 1
-        while name in out:
-            k += 1
-            name = f"{Path(path).stem}{k}_{suffix}.f90"
-        out[name] = within_line_limit(render("deriv_file.f90.j2", version=__version__, mode=mode,
-                                             source=Path(path).name, modules=mods, routines=rts), name)
+    def layout(split: bool) -> dict[str, str]:
+        out: dict[str, str] = {}
+
+        def emit(stem: str, mods, rts, path) -> None:
+            name = f"{stem}_{suffix}.f90"
+            k = 1
+            while name in out:
+                k += 1
+                name = f"{stem}{k}_{suffix}.f90"
+            out[name] = within_line_limit(render("deriv_file.f90.j2", version=__version__, mode=mode,
+                                                 source=Path(path).name, modules=mods, routines=rts), name)
+
+        for path in order:
+            mods, rts = by_file[path]
+            stem = Path(path).stem
+            if not split or len(mods) + bool(rts) <= 1:
+                emit(stem, mods, rts, path)
+                continue
+            # one file per unit: the routines outside modules, then each module's derivative
+            if rts:
+                emit(stem, [], rts, path)
+            for dm in mods:
+                emit(f"{stem}_{dm.primal}", [dm], [], path)
+        return out
+
+    out = layout(False)
+    if has_cycle(out):
+        # a file whose module the derivative of another file's routines needs, while its own
+        # routines need that other file's (a solver's clone calls the user's right-hand side in the
+        # user's module, the user's head calls the solver): its units go in separate files
+        out = layout(True)
     return out
 
 

@@ -284,3 +284,63 @@ subroutine cost""")
     assert p.returncode == 2
     assert "procedure-pointer component 'df' of type 'ode_solver' points to 2 procedures (other, rhs)" in p.stderr, \
         p.stderr
+
+
+# the solver in one file; the right-hand side's module and the head in another (fortran-lang
+# minpack's examples): the solver's copy calls the user's module, the head calls the solver, so the
+# derivative units of the second file go in separate files (else the Makefile has a cycle)
+SOLVER_FILE = """\
+module fixpt
+  implicit none
+contains
+  subroutine iterate(g, n, x, nit)
+    external g
+    integer, intent(in) :: n, nit
+    double precision, intent(inout) :: x(n)
+    double precision :: gx(n)
+    integer :: k
+    do k = 1, nit
+      call g(n, x, gx)
+      x = 0.5d0*(x + gx)
+    end do
+  end subroutine
+end module
+"""
+
+USER_FILE = """\
+module problem
+  implicit none
+  double precision :: c(3)
+contains
+  subroutine g(n, x, gx)
+    integer, intent(in) :: n
+    double precision, intent(in) :: x(n)
+    double precision, intent(out) :: gx(n)
+    gx = cos(c(1:n)*x)
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use fixpt, only: iterate
+  use problem, only: c, g
+  implicit none
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  double precision :: y(n)
+  c = [0.7d0, 0.9d0, 1.1d0]
+  y = x
+  call iterate(g, n, y, 6)
+  f = sum(y**2)
+end subroutine
+"""
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
+def test_user_module_and_head_in_one_file(tmp_path, gfortran, split):
+    (tmp_path / "solver.f90").write_text(SOLVER_FILE)
+    (tmp_path / "user.f90").write_text(USER_FILE)
+    rep = run_check(CheckOptions([str(tmp_path / "solver.f90"), str(tmp_path / "user.f90")], "cost", "x", "f",
+                                 outdir=tmp_path / "chk", sizes=["n=3"],
+                                 checkpoint=CheckpointOptions(nocheckpoint=split)))
+    assert rep.passed, rep.output[-2000:]
+    assert (tmp_path / "chk" / "user_problem_diff.f90").exists()

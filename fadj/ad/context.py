@@ -105,6 +105,20 @@ class ADContext:
                 return name
         return None
 
+    def allocates(self, r: Routine) -> bool:
+        """Whether ``r`` or a routine it calls has an ALLOCATE statement (or MOVE_ALLOC)."""
+        from fadj.ir import stmt as S
+        cache = self.__dict__.setdefault("_allocates", {})
+        if r in cache:
+            return cache[r]
+        cache[r] = False          # recursion guard
+        got = any((isinstance(x, S.Allocate) and not x.deallocate)
+                  or (isinstance(x, S.CallStmt) and x.name == "move_alloc") for x in S.walk_stmts(r.body))
+        if not got:
+            got = any(site.callee is not None and self.allocates(site.callee) for site in self.cg.sites.get(r, []))
+        cache[r] = got
+        return got
+
     def kept_formals(self, r: Routine) -> frozenset:
         """Dummies of ``r`` whose overwritten values ``r`` itself saves, element by element.
 

@@ -82,6 +82,11 @@ class _Flattener:
         for inner in S.walk_stmts([b for body in st.bodies() for b in body]):
             if isinstance(inner, JUMPS) or (inner.label is not None and inner.label in self.targets):
                 return True
+            # a RETURN is a jump to the end too: an IF or SELECT left from its middle must be
+            # basic blocks like the rest (a RETURN inside a loop becomes a flag and a RETURN after
+            # the loop, structure_jumps, so loops stay structured)
+            if isinstance(inner, S.Return) and isinstance(st, (S.If, S.SelectCase)):
+                return True
         if in_loop and not isinstance(st, (S.Do, S.DoWhile)):
             return any(_leaves(b) for b in st.bodies())
         return False

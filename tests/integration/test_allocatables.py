@@ -125,10 +125,57 @@ subroutine cost(x, n, f)
 end subroutine
 """
 
+# a solver object whose work arrays one call allocates and a later call uses (ddeabm's
+# initialize / integrate): the adjoints of the components must exist before the later call's
+# backward half runs, which comes before the first call's
+COMPONENTS_ALLOCATED_BY_A_CALL = """\
+module solv
+  implicit none
+  type state
+    integer :: n = 0
+    double precision, allocatable :: w(:), y(:)
+  end type
+contains
+  subroutine init(s, n)
+    type(state), intent(inout) :: s
+    integer, intent(in) :: n
+    s%n = n
+    allocate(s%w(n), s%y(n))
+    s%w = 0
+    s%y = 0
+  end subroutine
+  subroutine run(s, x, nstep)
+    type(state), intent(inout) :: s
+    double precision, intent(inout) :: x(:)
+    integer, intent(in) :: nstep
+    integer :: k
+    do k = 1, nstep
+      s%w = 0.5d0*sin(x)
+      s%y = s%y + s%w**2
+      x = x + 0.1d0*s%y
+    end do
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use solv
+  implicit none
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  type(state) :: s
+  double precision :: xx(n)
+  xx = x
+  call init(s, n)
+  call run(s, xx, 3)
+  f = sum(xx**2) + sum(s%y)
+end subroutine
+"""
 
-@pytest.mark.parametrize("source", [FUNCTION_RESULT_IN_LOOP, WHERE_IN_TIME_LOOP, ALLOCATED_BY_A_CALL, ALLOCATABLE_RESULT],
+
+@pytest.mark.parametrize("source", [FUNCTION_RESULT_IN_LOOP, WHERE_IN_TIME_LOOP, ALLOCATED_BY_A_CALL, ALLOCATABLE_RESULT,
+                                    COMPONENTS_ALLOCATED_BY_A_CALL],
                          ids=["function-result-in-loop", "where-in-time-loop", "allocated-by-a-call",
-                              "allocatable-result"])
+                              "allocatable-result", "components-allocated-by-a-call"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_allocatables_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "m.f90").write_text(source)

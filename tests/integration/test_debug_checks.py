@@ -48,14 +48,14 @@ end program
 """
 
 
-def build(tmp_path, corrupt=None):
+def build(tmp_path, corrupt=None, fflags=None):
     (tmp_path / "m.f90").write_text(SOURCE)
     out = tmp_path / "out"
     differentiate([str(tmp_path / "m.f90")], "cost", "x", "f", outdir=out)
     if corrupt is not None:
         f = out / "m_b.f90"
         f.write_text(corrupt(f.read_text()))
-    run_make(out)
+    run_make(out, fflags)
     (out / "d.f90").write_text(DRIVER)
     subprocess.run(["gfortran", "-I", str(out), str(out / "d.f90"), "-L", str(out), "-ladjoint", "-o",
                     str(out / "d.exe")], check=True, capture_output=True)
@@ -75,14 +75,16 @@ def test_correct_code_runs_the_same_with_checks(tmp_path, gfortran):
     assert a.stdout == b.stdout
 
 
-def test_missing_pop_is_reported_with_routine_and_call_site(tmp_path, gfortran):
+@pytest.mark.parametrize("fflags", [None, "-O0 -g -fcheck=all -fbacktrace"], ids=["plain", "checked"])
+def test_missing_pop_is_reported_with_routine_and_call_site(tmp_path, gfortran, fflags):
     """A pop removed from the callee's tape (the pops of one loop all have the same size, so
-    the callee's exit check is what sees it)."""
+    the callee's exit check is what sees it); the report itself must survive gfortran's run-time
+    checks (a ``fadj check --debug`` build)."""
     def corrupt(text):
         new, n = re.subn(r"^(\s*)call fadj_pop\(u\(i\)\)$", r"\1continue", text, count=1, flags=re.M)
         assert n == 1
         return new
-    exe = build(tmp_path, corrupt)
+    exe = build(tmp_path, corrupt, fflags)
     p = run(exe, True)
     assert p.returncode != 0
     lines = p.stderr.strip().splitlines()

@@ -303,13 +303,49 @@ subroutine cost(x, n, f)
 end subroutine
 """
 
+# a routine with GO TO (reversed block by block) whose IF holds work and an early RETURN
+# (ddeabm's dsteps: ``if (start) then ... if (me%error) return ... end if``): the IF must be
+# basic blocks too, or the backward sweep pops its items in the wrong order (a wrong gradient)
+RETURN_INSIDE_IF_WITH_GOTOS = """\
+subroutine step(x, n, start, h)
+  integer n
+  logical start
+  double precision x(n), h
+  integer i
+  if (h <= 0) go to 50
+  if (start) then
+    do i = 1, n
+      x(i) = sin(x(i))
+    end do
+    if (x(1) > 5d0) return
+    h = h*cos(x(2))
+  end if
+  do i = 1, n
+    x(i) = x(i)*h + 0.1d0*x(i)**2
+  end do
+50 continue
+  x(1) = x(1) + h**2
+end subroutine
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f, h
+  logical start
+  start = .true.
+  h = 0.5d0
+  call step(x, n, start, h)
+  start = .false.
+  call step(x, n, start, h)
+  f = sum(x**2)
+end subroutine
+"""
+
 
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
                                     DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
-                                    INTENT_OUT_WORK, UNSIZED_INOUT],
+                                    INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
                               "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
-                              "shared-work", "intent-out-work", "unsized-inout"])
+                              "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

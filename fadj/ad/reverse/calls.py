@@ -49,8 +49,9 @@ class CallMixin:
             b = E.base_name(r_)
             if b is not None:
                 self.restored.add(var_id(self.r, b))
+        sync = self.allocation_sync(site)
         if not self.ctx.site_active(site):
-            return [push(x) for x in refs] + [st], [pop(x) for x in reversed(refs)]
+            return [push(x) for x in refs] + [st] + sync, [pop(x) for x in reversed(refs)]
         mode = self.ctx.decision(site).mode
         pre, adj_args, post = self.derivative_args(site)
         if site.callee is not None:
@@ -59,7 +60,7 @@ class CallMixin:
             else:
                 self.called |= {(site.callee, "fwd"), (site.callee, "bwd")}
         if mode == JOINT:
-            fwd = self.snapshot_push(refs) + [st]
+            fwd = self.snapshot_push(refs) + [st] + sync
             bwd = [look(x) for x in reversed(refs)]
             if site.callee is not None:
                 bwd.append(_call("fadj_stats_recompute"))
@@ -73,7 +74,7 @@ class CallMixin:
             fwd_call = S.Assign(st.lhs, E.Call(self.ctx.call_name(self.r, callee, "fwd"), tuple(prim_args)), loc=st.loc, label=st.label)
         else:
             fwd_call = S.CallStmt(self.ctx.call_name(self.r, callee, "fwd"), prim_args, loc=st.loc, label=st.label)
-        fwd = [push(x) for x in refs] + [self.debug_site(site), fwd_call]
+        fwd = [push(x) for x in refs] + [self.debug_site(site), fwd_call] + sync
         bwd = pre + [self.debug_site(site), _call(self.ctx.call_name(self.r, callee, "bwd"), *adj_args)] + post + \
             [pop(x) for x in reversed(refs)]
         return self.profiled(site, fwd, bwd)
@@ -319,6 +320,41 @@ class CallMixin:
         name = self.ds.temp("dummyb", tt)
         pre.append(S.Assign(E.Name(name), zero))
         return E.Name(name)
+
+    def allocation_sync(self, site: CallSite) -> list[S.Stmt]:
+        """After a call that may allocate an active actual's allocatable parts (a solver's
+        ``initialize(me, ...)`` allocating ``me%yy``): give them their adjoints at once, zeroed.
+
+        The callee's own derivative allocates them only in its backward half (joint: its ``_b``
+        runs after those of the later calls; split: its ``_fwd`` has no adjoint arguments), while
+        the backward halves of later calls already use them."""
+        callee = site.callee
+        if callee is None or not self.ctx.allocates(callee):
+            return []
+        writes = self.eff.summary(callee).writes
+        out: list[S.Stmt] = []
+        for f, a in map_actuals(site).items():
+            if f not in writes or not isinstance(a, E.Name) or not self.active_ref(a):
+                continue
+            sym = self.r.scope.lookup(a.name)
+            if sym is None:
+                continue
+            if sym.allocatable and sym.dims:
+                out.append(self._give_adjoint(a, self.ds.dref(a), sym))
+            elif sym.type is not None and sym.type.base == "type" and not sym.dims:
+                from fadj.ir.derived import diff_components
+                for c in diff_components(self.ctx.prog.types, sym.type.derived):
+                    if c.allocatable:
+                        part = E.Component(a, c.name)
+                        out.append(self._give_adjoint(part, self.ds.dref(part), c))
+        return out
+
+    def _give_adjoint(self, ref: E.Expr, dref: E.Expr, sym) -> S.Stmt:
+        """if (allocated(ref) .and. .not. allocated(dref)): allocate it like ref, zeroed."""
+        cond = E.BinOp(".and.", E.Call("allocated", (ref,)), E.UnOp(".not.", E.Call("allocated", (dref,))))
+        from fadj.backend.fortran import expr_str
+        return S.If([(cond, [S.Allocate([dref], options=f"mold={expr_str(ref)}"),
+                             S.Assign(dref, self.zero_of(sym))])], None)
 
     def snapshot_refs(self, site: CallSite, pushed: frozenset) -> list[E.Expr]:
         """What to save before a call: refs for the ids TBR marked, as small as the formals allow."""

@@ -335,10 +335,16 @@ def _ends_block(st: S.Stmt) -> bool:
     """A statement after which control may not fall through to the next one."""
     if isinstance(st, (S.Goto, S.ComputedGoto, S.ArithmeticIf, S.Return, S.Stop)):
         return True
-    if isinstance(st, S.If) and any(isinstance(x, (S.Goto, S.ComputedGoto, S.Return, S.Stop))
-                                    for x in S.walk_stmts([y for b in st.bodies() for y in b])):
+    if _is_jump_if(st):
         return True
     return False
+
+
+def _is_jump_if(st: S.Stmt) -> bool:
+    """``if (c) go to 10`` / ``if (c) return`` (flatten_gotos leaves no other IF with a jump)."""
+    return (isinstance(st, S.If) and len(st.branches) == 1 and st.else_body is None
+            and len(st.branches[0][1]) == 1
+            and isinstance(st.branches[0][1][0], (S.Goto, S.ComputedGoto, S.Return)))
 
 
 def _unlabelled(st: S.Stmt) -> S.Stmt:

@@ -74,7 +74,8 @@ class RoutineMixin:
         if self.ctx.prog.types:
             body = self.expand_derived(body)
         name = f"{r.name}_{version}"
-        body = debug_checks(body, name, r, balanced=version == "b", start=is_head and version == "b")
+        body = debug_checks(body, name, r, balanced=version == "b", start=is_head and version == "b",
+                            half=version if version in ("fwd", "bwd") else None)
         prefix = tuple(p for p in r.prefix if p == "recursive")
         if "elemental" in r.prefix:
             prefix = ("impure", "elemental")     # pushes to the stack: impure, applied element by element
@@ -282,21 +283,30 @@ def debug_when(call: S.Stmt) -> S.Stmt:
     return S.If([(E.Name("fadj_debug"), [call])], None, logical_if=True)
 
 
-def debug_checks(body: list[S.Stmt], name: str, r: Routine, balanced: bool, start: bool) -> list[S.Stmt]:
+def debug_checks(body: list[S.Stmt], name: str, r: Routine, balanced: bool, start: bool,
+                 half: str | None = None) -> list[S.Stmt]:
     """FADJ_DEBUG bookkeeping of a derivative routine: entry (name, source file:line of the
     routine) and exit, where a routine that must leave the stack as it found it checks that
-    (before every RETURN too); the head's routine first reads FADJ_DEBUG."""
+    (before every RETURN too); the head's routine first reads FADJ_DEBUG.  A split pair
+    (``half`` "fwd" / "bwd") checks that its _bwd half pops exactly what its _fwd half pushed,
+    so a mismatch is reported in the routine that has it, not in a caller later."""
     where = f"{r.loc.file}:{r.loc.line}" if r.loc is not None else r.name
-    enter = debug_when(_call("fadj_dbg_enter", E.StrLit(f"'{name}'"), B.str_lit(where)))
-    leave = lambda: debug_when(_call("fadj_dbg_exit", E.LogicalLit(balanced)))   # noqa: E731
+    enter = [debug_when(_call("fadj_dbg_enter", E.StrLit(f"'{name}'"), B.str_lit(where)))]
+    if half == "bwd":
+        enter.append(debug_when(_call("fadj_dbg_bwd_begin")))
+    end = {"fwd": "fadj_dbg_fwd_end", "bwd": "fadj_dbg_bwd_end"}.get(half)
+
+    def leave() -> list[S.Stmt]:
+        out = [debug_when(_call(end))] if end else []
+        return out + [debug_when(_call("fadj_dbg_exit", E.LogicalLit(balanced)))]
 
     def before_returns(stmts: list[S.Stmt]) -> list[S.Stmt]:
         out: list[S.Stmt] = []
         for st in stmts:
             if isinstance(st, S.Return):
-                out.append(leave())
+                out += leave()
             out.append(with_bodies(st, before_returns) if st.bodies() else st)
         return out
 
     head = [_call("fadj_dbg_start")] if start else []
-    return head + [enter] + before_returns(body) + [leave()]
+    return head + enter + before_returns(body) + leave()

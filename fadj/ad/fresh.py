@@ -27,24 +27,7 @@ from __future__ import annotations
 from fadj.analysis.effects import ref_names, subscript_names, var_id
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
-
-
-def _has_allocatable_parts(s, types) -> bool:
-    """A derived-type local with allocatable components: its first state (unallocated) is not
-    garbage, an ALLOCATE reads it."""
-    seen = set()
-
-    def walk(tname):
-        if tname in seen or tname not in types:
-            return False
-        seen.add(tname)
-        for c in types[tname].components.values():
-            if c.allocatable or c.pointer:
-                return True
-            if c.type is not None and c.type.base == "type" and walk(c.type.derived):
-                return True
-        return False
-    return s.type is not None and s.type.base == "type" and walk(s.type.derived)
+from fadj.ir.derived import has_allocatable_parts
 
 
 def fresh_writes(r, body: list[S.Stmt], types: dict | None = None) -> dict[int, frozenset]:
@@ -61,7 +44,7 @@ def fresh_writes(r, body: list[S.Stmt], types: dict | None = None) -> dict[int, 
         return (s is not None and not s.is_arg and not s.save and s.init is None and s.common is None
                 and s.module is None and not s.pointer and not s.target and not s.allocatable
                 and not s.parameter and not s.procedure and not s.is_result and not s.host
-                and not _has_allocatable_parts(s, types))
+                and not has_allocatable_parts(s, types))
 
     def visit(stmts: list[S.Stmt], loops: list[S.Stmt]):
         for st in stmts:

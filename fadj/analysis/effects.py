@@ -275,6 +275,12 @@ class Effects:
         inn, _ = solve(cfg, transfer, forward=False, boundary=live_out)
         return inn
 
+    def _undefined_on_entry(self, r: Routine, name: str) -> bool:
+        from fadj.ir.derived import has_allocatable_parts
+        sym = r.scope.local(name)
+        return sym is not None and sym.intent == "out" and not sym.allocatable and not sym.pointer \
+            and not has_allocatable_parts(sym, self.cg.program.types)
+
     def interface(self, r: Routine) -> set[str]:
         return set(r.args)
 
@@ -294,9 +300,9 @@ class Effects:
                     args.discard(r.result)
                 # an INTENT(OUT) dummy is undefined on entry: no value of the caller's is read
                 # through it, however the body's first writes look to the liveness analysis
+                # (its allocation status is a state, though: the entry deallocates it)
                 reads = frozenset(v for v in entry_live
-                                  if is_global_id(v) or (v in args and not (
-                                      r.scope.local(v) and r.scope.local(v).intent == "out")))
+                                  if is_global_id(v) or (v in args and not self._undefined_on_entry(r, v)))
                 writes = frozenset(v for v in defs if v in args or is_global_id(v))
                 # arguments declared INTENT(IN) are never written; trust the declaration
                 writes = frozenset(v for v in writes

@@ -21,6 +21,24 @@ def component(types: dict, t: TypeSpec | None, comp: str) -> Symbol | None:
     return dt.components.get(comp) if dt is not None else None
 
 
+def has_allocatable_parts(s: Symbol, types: dict) -> bool:
+    """A derived-type entity with allocatable (or pointer) components, at any depth: its
+    unallocated state is a state (an ALLOCATE reads it; INTENT(OUT) resets it on entry)."""
+    seen = set()
+
+    def walk(tname):
+        if tname in seen or tname not in types:
+            return False
+        seen.add(tname)
+        for c in types[tname].components.values():
+            if c.allocatable or c.pointer:
+                return True
+            if c.type is not None and c.type.base == "type" and walk(c.type.derived):
+                return True
+        return False
+    return s.type is not None and s.type.base == "type" and walk(s.type.derived)
+
+
 def differentiable(types: dict, t: TypeSpec | None, _seen: frozenset = frozenset()) -> bool:
     if t is None:
         return False

@@ -183,6 +183,8 @@ def test_public_names_of_the_contract():
         "fadj_seq_get_r4", "fadj_seq_get_r8", "fadj_seq_add_r4", "fadj_seq_add_r8", "fadj_alias_error",
         # FADJ_DEBUG bookkeeping (derivative routines call these when fadj_debug is set)
         "fadj_dbg_start", "fadj_dbg_site", "fadj_dbg_enter", "fadj_dbg_exit", "fadj_debug",
+        # and check that the backward half of a split call pops what its forward half pushed
+        "fadj_dbg_fwd_end", "fadj_dbg_bwd_begin", "fadj_dbg_bwd_end",
     }
     assert "implicit none" in text
     # one specific per operation x type x rank

@@ -30,6 +30,7 @@ from fadj.passes.specialize_procedures import specialize_procedures
 from fadj.analysis.equivalence import check_equivalences
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
+from fadj.passes.unshadow_intrinsics import unshadow_intrinsics
 
 
 def _unsized_section(site: CallSite, f: str, a) -> str | None:
@@ -69,8 +70,7 @@ class ADContext:
     profile_sites: list = field(default_factory=list)                          # CallSite per profile slot
 
     def typer(self, r: Routine) -> Typer:
-        return Typer(r.scope, lambda n, r=r: _function_type(self.prog, r, n), self.prog.types,
-                     lambda n, r=r: _function_routine(self.prog, r, n))
+        return function_typer(self.prog, r)
 
     def decision(self, site: CallSite) -> Decision:
         d = self.decisions.get(id(site))
@@ -218,16 +218,28 @@ class ADContext:
         return need
 
 
-def _function_routine(prog: Program, r: Routine, name: str):
-    callee = resolve(prog, r, name)
+def function_typer(prog: Program, r: Routine) -> Typer:
+    """A Typer for ``r`` that knows the result types of the user functions ``r`` references."""
+    return Typer(r.scope, lambda n, args=None: _function_type(prog, r, n, args), prog.types,
+                 lambda n, args=None: _function_routine(prog, r, n, args))
+
+
+def _resolve_function(prog: Program, r: Routine, name: str, args) -> Routine | None:
+    """The function a reference designates; with its arguments, a generic's matching specific
+    (``seval(u, ...)`` with double precision ``u`` is SevalDouble, not the first one listed)."""
+    callee = resolve(prog, r, name, list(args)) if args else None
+    if callee is None:
+        callee = resolve(prog, r, name)
     return callee if callee is not None and callee.is_function else None
 
 
-def _function_type(prog: Program, r: Routine, name: str):
-    callee = resolve(prog, r, name)
-    if callee is not None and callee.is_function:
-        return callee.result_type()
-    return None
+def _function_routine(prog: Program, r: Routine, name: str, args=None):
+    return _resolve_function(prog, r, name, args)
+
+
+def _function_type(prog: Program, r: Routine, name: str, args=None):
+    callee = _resolve_function(prog, r, name, args)
+    return callee.result_type() if callee is not None else None
 
 
 def parse_names(spec: str | list[str] | None) -> list[str]:
@@ -291,8 +303,8 @@ def normalise(prog: Program, externals: set[str]) -> None:
     for r in prog.order:
         if getattr(r, "_normalised", False):
             continue
-        typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n), prog.types,
-                      lambda n, r=r: _function_routine(prog, r, n))
+        unshadow_intrinsics(r)
+        typer = function_typer(prog, r)
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
         lower_constructors(r, typer)
         lower_where(r, typer)
@@ -304,8 +316,7 @@ def normalise(prog: Program, externals: set[str]) -> None:
     if not getattr(prog, "_specialized", False):
         specialize_procedures(prog, resolve)
         for r in resolve_procedure_pointers(prog, resolve):
-            typer = Typer(r.scope, lambda n, r=r: _function_type(prog, r, n), prog.types,
-                          lambda n, r=r: _function_routine(prog, r, n))
+            typer = function_typer(prog, r)
             hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
         prog._specialized = True  # type: ignore[attr-defined]
 

@@ -84,6 +84,11 @@ def _zero_of(t: TypeSpec | None, kind: int) -> E.Expr:
     return _zero(kind)
 
 
+def _free_if_allocated(d: E.Expr, loc) -> S.Stmt:
+    """``if (allocated(d)) deallocate(d)``: the tangent of an array the primal frees may not exist."""
+    return S.If([(E.Call("allocated", (d,)), [S.Allocate([d], deallocate=True, loc=loc)])], logical_if=True, loc=loc)
+
+
 def _unshaped(ref: E.Expr) -> E.Expr:
     """The array an ALLOCATE item names: ``a`` for ``a(n, m)``, ``g%a`` for ``g%a(n)``."""
     if isinstance(ref, E.Index):
@@ -195,12 +200,17 @@ class Tangenter:
             return [st]
         ditems = [self.ds.dref(i) for i in items]
         if st.deallocate:
-            return [S.Allocate(ditems, deallocate=True, loc=st.loc, label=st.label), replace(st, label=None)]
+            # a module (or SAVEd) array allocated by the primal has no tangent yet
+            frees = [_free_if_allocated(d, st.loc) for d in ditems]
+            return [replace(frees[0], label=st.label)] + frees[1:] + [replace(st, label=None)]
         if "source" in st.options.lower().replace(" ", ""):
             raise UnsupportedError(st.loc, "ALLOCATE with SOURCE= of an active array is not supported yet in "
                                            "tangent mode (allocate it, then assign)")
         out: list[S.Stmt] = [st]
         for d, i in zip(ditems, items):
+            # a stale tangent (left by an earlier call, or by the primal's own deallocation not
+            # being seen) is dropped: the newly allocated array's tangent starts at zero
+            out.append(_free_if_allocated(_unshaped(d), st.loc))
             if _unshaped(i) is not i:
                 out.append(S.Allocate([d], loc=st.loc))
             else:      # allocate(a, mold=b): the tangent takes the shape just allocated

@@ -80,6 +80,12 @@ class BodyLowerer:
     def label_of(node) -> str | None:
         item = getattr(node, "item", None)
         lab = getattr(item, "label", None) if item is not None else None
+        content = getattr(node, "content", None)
+        if lab is None and content and not isinstance(node, F.Comment):
+            # a construct's label is on its first statement (``30 do j = 1, n``): a GO TO to
+            # it enters the construct from the top
+            head = getattr(content[0], "item", None)
+            lab = getattr(head, "label", None) if head is not None else None
         return str(lab) if lab is not None else None
 
     # -- blocks -------------------------------------------------------------

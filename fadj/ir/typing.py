@@ -18,13 +18,14 @@ _ARITH = {"+", "-", "*", "/", "**"}
 
 
 class Typer:
-    """Types expressions of one scope; ``function_type(name)`` gives user functions' result types."""
+    """Types expressions of one scope; ``function_type(name, args)`` gives user functions' result
+    types (``args``: the reference's actual arguments, which pick a generic's specific)."""
 
-    def __init__(self, scope: Scope, function_type: Callable[[str], TypeSpec | None] | None = None,
+    def __init__(self, scope: Scope, function_type: Callable[..., TypeSpec | None] | None = None,
                  types: dict | None = None, function_routine: Callable | None = None):
         self.function_routine = function_routine
         self.scope = scope
-        self.function_type = function_type or (lambda n: None)
+        self.function_type = function_type or (lambda n, args=None: None)
         self.types = types or {}
 
     def param_lookup(self, name: str):
@@ -88,10 +89,10 @@ class Typer:
         name = e.name
         s = self.scope.lookup(name)
         if s is not None and not s.intrinsic and (s.procedure or s.is_result) and not I.is_intrinsic(name):
-            ft = self.function_type(name)
+            ft = self.function_type(name, e.args)
             return ft or s.type
         if s is not None and not s.intrinsic and s.procedure:
-            ft = self.function_type(name)
+            ft = self.function_type(name, e.args)
             if ft is not None:
                 return ft
             if s.type is not None:
@@ -206,7 +207,7 @@ class Typer:
     def function_rank(self, name: str, args=()) -> int:
         """Rank of a user function reference: its result's rank, or for an ELEMENTAL function
         the rank of its array arguments."""
-        r = self.function_routine(name) if self.function_routine is not None else None
+        r = self.function_routine(name, tuple(args)) if self.function_routine is not None else None
         if r is None:
             return 0
         if "elemental" in r.prefix:

@@ -14,6 +14,9 @@ them (inside the ELSE, at each iteration), never hoisted past a branch.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
 from fadj.ir.program import Program, Routine
@@ -30,7 +33,7 @@ class _Hoister:
         self.counter = 0
 
     def fresh(self, base: str, like: E.Expr) -> str:
-        t = self.typer.type_of(like)
+        t = _visible_type(self.typer.type_of(like), self.r.scope)
         rank = self.typer.rank_of(like)
         while True:
             self.counter += 1
@@ -74,7 +77,7 @@ class _Hoister:
         return E.rebuild(e, [self.expr(k, out, loc) for k in kids])
 
     def fresh_array(self, base: str, like: E.Expr, size: int) -> str:
-        t = self.typer.type_of(like)
+        t = _visible_type(self.typer.type_of(like), self.r.scope)
         while True:
             self.counter += 1
             name = f"{base}{self.counter}"
@@ -212,3 +215,15 @@ class _Hoister:
 def hoist_calls(prog: Program, r: Routine, is_user_function, typer: Typer) -> None:
     h = _Hoister(prog, r, is_user_function, typer)
     r.body = h.body(r.body)
+
+
+def _visible_type(t, scope):
+    """``t`` as this scope can declare it: a kind written with a name this scope cannot see (a
+    function result's ``real(dp)`` where ``dp`` is private to the function's module) becomes the
+    number it stands for."""
+    if t is None or not t.kind_text or t.base not in ("real", "integer", "complex", "logical"):
+        return t
+    names = re.findall(r"[a-z_][a-z_0-9]*", t.kind_text.lower())
+    if all(n == "kind" or scope.lookup(n) is not None for n in names):
+        return t
+    return dataclasses.replace(t, kind_text=str(t.kind), double=False)

@@ -172,10 +172,55 @@ end subroutine
 """
 
 
+# module arrays that a set-up routine allocates and the head frees when an earlier call (the
+# primal, run first by fadj check) left them allocated (a finite-volume code's init_syst): the
+# tangent must not free a tangent that was never made, the adjoints must exist before the backward
+# halves of the later statements, and the backward DEALLOCATE must not allocate them a second time
+MODULE_GRID_SET_UP_BY_A_CALL = """\
+module grid
+  implicit none
+  integer :: ns
+  double precision, allocatable :: u(:,:), unew(:,:), xs(:)
+contains
+  subroutine setup(n)
+    integer, intent(in) :: n
+    integer :: i
+    ns = n
+    allocate(u(ns,2), unew(ns,2), xs(ns))
+    do i = 1, ns
+      xs(i) = dble(i)/ns
+      u(i,1) = 1d0 + xs(i)
+      u(i,2) = 0.5d0
+    end do
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use grid
+  implicit none
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  integer :: i, step
+  if (allocated(u)) deallocate(u, unew, xs)
+  call setup(n)
+  u(:,1) = u(:,1) + 0.2d0*x
+  do step = 1, 4
+    do i = 2, ns - 1
+      unew(i,:) = u(i,:) - 0.1d0*(u(i+1,:)**2 - u(i-1,:)*u(i,:))
+    end do
+    unew(1,:) = u(1,:)
+    unew(ns,:) = u(ns,:)*u(1,:)
+    u = unew
+  end do
+  f = sum(u(:,1)**2) + sum(u(:,2)*xs)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [FUNCTION_RESULT_IN_LOOP, WHERE_IN_TIME_LOOP, ALLOCATED_BY_A_CALL, ALLOCATABLE_RESULT,
-                                    COMPONENTS_ALLOCATED_BY_A_CALL],
+                                    COMPONENTS_ALLOCATED_BY_A_CALL, MODULE_GRID_SET_UP_BY_A_CALL],
                          ids=["function-result-in-loop", "where-in-time-loop", "allocated-by-a-call",
-                              "allocatable-result", "components-allocated-by-a-call"])
+                              "allocatable-result", "components-allocated-by-a-call", "module-grid-set-up-by-a-call"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_allocatables_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "m.f90").write_text(source)

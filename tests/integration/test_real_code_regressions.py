@@ -340,12 +340,93 @@ end subroutine
 """
 
 
+# locals named like intrinsics that derivative code calls (old codes' ``sum``, ``max``, ``size``):
+# the adjoint of ``v = h*x(1:k)`` is ``hb = hb + sum(x(1:k)*vb)``, which the local would hide
+SHADOWED_INTRINSICS = """\
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  integer, parameter :: size = 3
+  double precision sum, max(size), h, scale
+  integer i
+  data scale /2d0/
+  h = x(n)
+  max(1:size) = h*x(1:size)
+  sum = 0
+  do i = 1, size
+    sum = sum + scale*max(i)**2
+  end do
+  f = sum*x(1)
+end subroutine
+"""
+
+# a label on a block DO or IF construct, the target of a GO TO (``30 do j = 1, n``)
+LABELLED_CONSTRUCTS = """\
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  integer j, it
+  it = 0
+  f = 0
+30 do j = 1, n
+    f = f + x(j)**2
+  end do
+  it = it + 1
+  if (it < 2) go to 30
+40 if (f > 1d3) then
+    f = sqrt(f)
+    go to 40
+  end if
+end subroutine
+"""
+
+
+# a generic function whose single-precision specific is listed first (FMM's Seval): the temporary
+# that holds a reference's result takes the kind of the specific the arguments select
+GENERIC_FUNCTION_RESULT = """\
+module ev_mod
+  implicit none
+  private
+  integer, parameter :: sp = kind(1.0), dp = kind(1d0)
+  public :: ev
+  interface ev
+    module procedure ev_single, ev_double
+  end interface
+contains
+  function ev_single(u, y) result(r)
+    real(sp), intent(in) :: u, y(:)
+    real(sp) :: r
+    r = u*sum(y**2)
+  end function
+  function ev_double(u, y) result(r)
+    real(dp), intent(in) :: u, y(:)
+    real(dp) :: r
+    r = u*sum(y**2) + y(1)*u**2
+  end function
+end module
+subroutine cost(x, n, f)
+  use ev_mod, only: ev
+  implicit none
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  integer :: i
+  f = 0
+  do i = 1, n
+    f = f + ev(x(i), x)**2
+  end do
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
                                     DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
-                                    INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS],
+                                    INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS,
+                                    SHADOWED_INTRINSICS, LABELLED_CONSTRUCTS, GENERIC_FUNCTION_RESULT],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
                               "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
-                              "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos"])
+                              "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos",
+                              "shadowed-intrinsics", "labelled-constructs", "generic-function-result"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

@@ -183,13 +183,16 @@ class AssignMixin:
                     fwd.append(push(E.Call("lbound", (a, E.IntLit(str(k + 1))))))
                     fwd.append(push(E.Call("ubound", (a, E.IntLit(str(k + 1))))))
                 shape = tuple(E.Slice(lo, hi) for lo, hi in zip(los, his))
-                redo = [S.Allocate([E.Index(name, shape)])]
+                # what exists here now (a restored snapshot, an adjoint given after a later call)
+                # is not what the DEALLOCATE freed: allocate afresh with the saved bounds
+                redo = [_free_if_allocated(a), S.Allocate([E.Index(name, shape)])]
                 if var_id(self.r, name) in pushed:
                     redo.append(pop(a))
                 if active:
                     # the adjoint may not exist yet (the array came from a call recomputed later)
                     after.append(S.If([(E.Call("allocated", (ab,)), [S.Allocate([ab], deallocate=True)])], None))
-                    redo += [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))]
+                    redo += [_free_if_allocated(ab), S.Allocate([E.Index(ab.name, shape)]),
+                             S.Assign(ab, self.zero_of(sym))]
                 pops = []
                 for k in reversed(range(rank)):
                     pops += [pop(his[k]), pop(los[k])]
@@ -255,3 +258,8 @@ class AssignMixin:
 def _text(e: E.Expr) -> str:
     from fadj.backend.fortran import expr_str
     return expr_str(e)
+
+
+def _free_if_allocated(v: E.Expr) -> S.Stmt:
+    """``if (allocated(v)) deallocate(v)``."""
+    return S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], None, logical_if=True)

@@ -347,6 +347,17 @@ class CallMixin:
                     if c.allocatable:
                         part = E.Component(a, c.name)
                         out.append(self._give_adjoint(part, self.ds.dref(part), c))
+        # module allocatables the call may allocate (a grid set-up routine)
+        for vid in sorted(writes):
+            if "::" not in vid or vid.startswith("/") or not self.act.is_active_id(self.r, vid):
+                continue
+            mod, name = vid.split("::", 1)
+            m = self.ctx.prog.modules.get(mod)
+            gsym = m.scope.local(name) if m is not None else None
+            if gsym is None or not gsym.allocatable or not gsym.dims:
+                continue
+            ref = self.ds.global_ref(vid)
+            out.append(self._give_adjoint(ref, self.ds.dref(ref), gsym))
         return out
 
     def _give_adjoint(self, ref: E.Expr, dref: E.Expr, sym) -> S.Stmt:

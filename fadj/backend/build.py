@@ -125,6 +125,8 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
 _PRIV_STMT = re.compile(r"^(\s*)private(\s*(::.*)?)$", re.IGNORECASE)
 _PRIV_ATTR = re.compile(r",(\s*)private(\s*)(::|,)", re.IGNORECASE)
 _TYPE_DEF = re.compile(r"^\s*type\s*((,[^:]*)?::\s*\w+|\s+\w+)\s*$", re.IGNORECASE)
+_PRIVATE_WORD = re.compile(r"\bprivate\b", re.IGNORECASE)
+_BARE_PRIVATE = re.compile(r"^(\s*)private\s*$", re.IGNORECASE)
 _TYPE_END = re.compile(r"^\s*end\s*type\b", re.IGNORECASE)
 _SPEC_END = re.compile(r"^\s*(contains|end\s*module\b)", re.IGNORECASE)
 
@@ -134,10 +136,11 @@ def expose_privates(text: str, modules) -> str:
 
     Derivative routines live in module ``m_diff``, outside ``m``; they call ``m``'s private
     procedures and read its private variables.  Only the copy in the output folder changes
-    (the user's file is untouched), and only the specification part of the module, outside
-    derived-type definitions (where PRIVATE means private components).
+    (the user's file is untouched), and only the specification part of the module.  Inside a
+    derived-type definition PRIVATE means private components or bindings, which derivative code
+    reads too (``s%neq``): the PRIVATE statement is dropped, the attribute becomes PUBLIC.
     """
-    mods = [m for m in modules if m.private or m.private_default]
+    mods = [m for m in modules if m.private or m.private_default or _PRIVATE_WORD.search(text)]
     if not mods:
         return text
     lines = text.splitlines(keepends=True)
@@ -150,14 +153,14 @@ def expose_privates(text: str, modules) -> str:
         for i in range(m.loc.line - 1, len(lines)):
             ln = lines[i]
             code = ln.rstrip("\r\n")
-            if _SPEC_END.match(code):
+            if _SPEC_END.match(code) and not in_type:
                 break
             if _TYPE_DEF.match(code):
                 new, in_type = public(code), True
             elif _TYPE_END.match(code):
                 new, in_type = code, False
             elif in_type:
-                new = code
+                new = _BARE_PRIVATE.sub(r"\1! private (made public by fadj)", public(code))
             else:
                 new = public(_PRIV_STMT.sub(lambda mm: f"{mm.group(1)}public{mm.group(2)}", code))
             lines[i] = new + ln[len(code):]

@@ -217,10 +217,46 @@ end subroutine
 """
 
 
+# a callee that frees and re-allocates its allocatable dummy with another size (a regrid): the
+# caller's adjoint takes the new shape after the call, the callee keeps the adjoint it is given
+# (joint: it holds the adjoint of the new values; split: the _fwd half has none to free)
+REALLOCATED_BY_A_CALL = """\
+module m
+contains
+  subroutine regrid(a, n, x)
+    double precision, allocatable, intent(inout) :: a(:)
+    integer, intent(in) :: n
+    double precision, intent(in) :: x(n)
+    if (allocated(a)) deallocate(a)
+    allocate(a(n))
+    a = x**2
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use m
+  implicit none
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  double precision, allocatable :: a(:)
+  double precision :: b(n)
+  allocate(a(2))
+  a = 1
+  call regrid(a, n, x)
+  a = sin(a)
+  b = a
+  call regrid(a, n, b)
+  f = sum(a)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [FUNCTION_RESULT_IN_LOOP, WHERE_IN_TIME_LOOP, ALLOCATED_BY_A_CALL, ALLOCATABLE_RESULT,
-                                    COMPONENTS_ALLOCATED_BY_A_CALL, MODULE_GRID_SET_UP_BY_A_CALL],
+                                    COMPONENTS_ALLOCATED_BY_A_CALL, MODULE_GRID_SET_UP_BY_A_CALL,
+                                    REALLOCATED_BY_A_CALL],
                          ids=["function-result-in-loop", "where-in-time-loop", "allocated-by-a-call",
-                              "allocatable-result", "components-allocated-by-a-call", "module-grid-set-up-by-a-call"])
+                              "allocatable-result", "components-allocated-by-a-call", "module-grid-set-up-by-a-call",
+                              "reallocated-by-a-call"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_allocatables_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "m.f90").write_text(source)

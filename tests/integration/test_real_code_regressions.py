@@ -419,14 +419,76 @@ end subroutine
 """
 
 
+# a solver object with private components (ddeabm's ``type ddeabm_class; private; integer :: neq``)
+# and a private binding: derivative routines live outside the module and use them
+PRIVATE_COMPONENTS = """\
+module solver
+  implicit none
+  private
+  type, public :: state
+    private
+    integer :: neq = 0
+    double precision, allocatable :: y(:)
+    double precision :: h = 0.1d0
+  contains
+    procedure, public :: init
+    procedure :: advance
+  end type
+  type, public :: other
+    double precision, private :: w = 2d0
+    double precision :: v = 1d0
+  end type
+  public :: run
+contains
+  subroutine init(me, n, x)
+    class(state), intent(inout) :: me
+    integer, intent(in) :: n
+    double precision, intent(in) :: x(n)
+    me%neq = n
+    if (allocated(me%y)) deallocate(me%y)
+    allocate(me%y(n))
+    me%y = x
+  end subroutine
+  subroutine advance(me)
+    class(state), intent(inout) :: me
+    me%y = me%y + me%h*sin(me%y)
+  end subroutine
+  subroutine run(me, o, nstep, f)
+    type(state), intent(inout) :: me
+    type(other), intent(in) :: o
+    integer, intent(in) :: nstep
+    double precision, intent(out) :: f
+    integer :: k
+    do k = 1, nstep
+      call me%advance()
+    end do
+    f = o%w*sum(me%y(1:me%neq)**2) + o%v
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use solver
+  implicit none
+  integer, intent(in) :: n
+  double precision, intent(in) :: x(n)
+  double precision, intent(out) :: f
+  type(state) :: s
+  type(other) :: o
+  call s%init(n, x)
+  call run(s, o, 3, f)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
                                     DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
                                     INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS,
-                                    SHADOWED_INTRINSICS, LABELLED_CONSTRUCTS, GENERIC_FUNCTION_RESULT],
+                                    SHADOWED_INTRINSICS, LABELLED_CONSTRUCTS, GENERIC_FUNCTION_RESULT,
+                                    PRIVATE_COMPONENTS],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
                               "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
                               "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos",
-                              "shadowed-intrinsics", "labelled-constructs", "generic-function-result"])
+                              "shadowed-intrinsics", "labelled-constructs", "generic-function-result",
+                              "private-components"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

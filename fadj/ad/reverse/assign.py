@@ -189,8 +189,12 @@ class AssignMixin:
                 if var_id(self.r, name) in pushed:
                     redo.append(pop(a))
                 if active:
-                    # the adjoint may not exist yet (the array came from a call recomputed later)
-                    after.append(S.If([(E.Call("allocated", (ab,)), [S.Allocate([ab], deallocate=True)])], None))
+                    if not (sym.is_arg or sym.is_global or sym.is_result):
+                        # the adjoint may not exist yet (the array came from a call recomputed
+                        # later).  A dummy's, a global's or a result's adjoint is left alone: it
+                        # holds the adjoint of the values allocated later (and a _fwd half has
+                        # no adjoint arguments)
+                        after.append(_free_if_allocated(ab))
                     redo += [_free_if_allocated(ab), S.Allocate([E.Index(ab.name, shape)]),
                              S.Assign(ab, self.zero_of(sym))]
                 pops = []
@@ -207,7 +211,14 @@ class AssignMixin:
                         # accumulated for the new values (a recomputed call): keep it
                         alloc = [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))),
                                         [S.Allocate([E.Index(ab.name, shape)]), S.Assign(ab, self.zero_of(sym))])])]
-                    after += alloc
+                    if sym.is_arg:
+                        # the _fwd half has no adjoint arguments: the backward sweep allocates it first
+                        self.bwd_prologue.append(S.If([(E.BinOp(".and.", E.Call("allocated", (a,)),
+                                                                E.UnOp(".not.", E.Call("allocated", (ab,)))),
+                                                        [S.Allocate([ab], options=f"mold={name}"),
+                                                         S.Assign(ab, self.zero_of(sym))])], None))
+                    else:
+                        after += alloc
                     if not (sym.is_arg or sym.is_global or sym.is_result):
                         bwd.append(S.Allocate([ab], deallocate=True))
                 bwd.append(S.Allocate([a], deallocate=True))
@@ -228,10 +239,12 @@ class AssignMixin:
             then: list[S.Stmt] = []
             back = [pop(whole)]
             if active:
-                then.append(S.If([(E.Call("allocated", (ab,)), [S.Allocate([ab], deallocate=True)])], None,
-                                 logical_if=True))
-                back += [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))),
-                                [S.Allocate([ab], options=f"mold={_text(whole)}")])], None, logical_if=True),
+                bsym = self.r.scope.lookup(E.base_name(item))
+                if bsym is None or not bsym.is_arg:
+                    # (a _fwd half has no adjoint arguments to free)
+                    then.append(_free_if_allocated(ab))
+                # the values freed here get a zero adjoint of their own shape
+                back += [_free_if_allocated(ab), S.Allocate([ab], options=f"mold={_text(whole)}"),
                          S.Assign(ab, zero)]
             return before, then, back
         then = []

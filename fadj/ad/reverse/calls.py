@@ -340,7 +340,8 @@ class CallMixin:
             if sym is None:
                 continue
             if sym.allocatable and sym.dims:
-                out.append(self._give_adjoint(a, self.ds.dref(a), sym))
+                local = not (sym.is_arg or sym.is_global or sym.is_result)
+                out.append(self._give_adjoint(a, self.ds.dref(a), sym, reshape=local))
             elif sym.type is not None and sym.type.base == "type" and not sym.dims:
                 from fadj.ir.derived import diff_components
                 for c in diff_components(self.ctx.prog.types, sym.type.derived):
@@ -360,12 +361,21 @@ class CallMixin:
             out.append(self._give_adjoint(ref, self.ds.dref(ref), gsym))
         return out
 
-    def _give_adjoint(self, ref: E.Expr, dref: E.Expr, sym) -> S.Stmt:
-        """if (allocated(ref) .and. .not. allocated(dref)): allocate it like ref, zeroed."""
-        cond = E.BinOp(".and.", E.Call("allocated", (ref,)), E.UnOp(".not.", E.Call("allocated", (dref,))))
+    def _give_adjoint(self, ref: E.Expr, dref: E.Expr, sym, reshape: bool = False) -> S.Stmt:
+        """if (allocated(ref) .and. .not. allocated(dref)): allocate it like ref, zeroed.
+
+        ``reshape``: also when ``dref`` has other bounds than ``ref`` (the call reallocated a
+        local: during the forward sweep its adjoint is zero, so nothing is lost)."""
         from fadj.backend.fortran import expr_str
-        return S.If([(cond, [S.Allocate([dref], options=f"mold={expr_str(ref)}"),
-                             S.Assign(dref, self.zero_of(sym))])], None)
+        missing = E.UnOp(".not.", E.Call("allocated", (dref,)))
+        make = [S.Allocate([dref], options=f"mold={expr_str(ref)}"), S.Assign(dref, self.zero_of(sym))]
+        if not reshape:
+            return S.If([(E.BinOp(".and.", E.Call("allocated", (ref,)), missing), make)], None)
+        other = E.BinOp(".or.", E.Call("any", (E.BinOp("/=", E.Call("lbound", (dref,)), E.Call("lbound", (ref,))),)),
+                        E.Call("any", (E.BinOp("/=", E.Call("ubound", (dref,)), E.Call("ubound", (ref,))),)))
+        return S.If([(E.Call("allocated", (ref,)),
+                      [S.If([(missing, make)],
+                            [S.If([(other, [S.Allocate([dref], deallocate=True)] + make)], None)])])], None)
 
     def snapshot_refs(self, site: CallSite, pushed: frozenset) -> list[E.Expr]:
         """What to save before a call: refs for the ids TBR marked, as small as the formals allow."""

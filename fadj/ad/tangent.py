@@ -84,11 +84,6 @@ def _zero_of(t: TypeSpec | None, kind: int) -> E.Expr:
     return _zero(kind)
 
 
-def _free_if_allocated(d: E.Expr, loc) -> S.Stmt:
-    """``if (allocated(d)) deallocate(d)``: the tangent of an array the primal frees may not exist."""
-    return S.If([(E.Call("allocated", (d,)), [S.Allocate([d], deallocate=True, loc=loc)])], logical_if=True, loc=loc)
-
-
 def _unshaped(ref: E.Expr) -> E.Expr:
     """The array an ALLOCATE item names: ``a`` for ``a(n, m)``, ``g%a`` for ``g%a(n)``."""
     if isinstance(ref, E.Index):
@@ -201,7 +196,7 @@ class Tangenter:
         ditems = [self.ds.dref(i) for i in items]
         if st.deallocate:
             # a module (or SAVEd) array allocated by the primal has no tangent yet
-            frees = [_free_if_allocated(d, st.loc) for d in ditems]
+            frees = [S.free_if_allocated(d, st.loc) for d in ditems]
             return [replace(frees[0], label=st.label)] + frees[1:] + [replace(st, label=None)]
         if "source" in st.options.lower().replace(" ", ""):
             raise UnsupportedError(st.loc, "ALLOCATE with SOURCE= of an active array is not supported yet in "
@@ -210,7 +205,7 @@ class Tangenter:
         for d, i in zip(ditems, items):
             # a stale tangent (left by an earlier call, or by the primal's own deallocation not
             # being seen) is dropped: the newly allocated array's tangent starts at zero
-            out.append(_free_if_allocated(_unshaped(d), st.loc))
+            out.append(S.free_if_allocated(_unshaped(d), st.loc))
             if _unshaped(i) is not i:
                 out.append(S.Allocate([d], loc=st.loc))
             else:      # allocate(a, mold=b): the tangent takes the shape just allocated
@@ -329,7 +324,7 @@ class Tangenter:
             v = E.Name(E.base_name(lhs))
             bounds = self.result_bounds(site)
             if bounds is not None:
-                return [S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], logical_if=True),
+                return [S.free_if_allocated(v),
                         S.Allocate([E.Index(v.name, bounds)])]
             if not self.ctx.effects.summary(site.callee).writes - {var_id(site.callee, site.callee.result)}:
                 return [S.Assign(lhs, E.Call(site.name, tuple(site.args)), loc=st.loc)]
@@ -343,7 +338,7 @@ class Tangenter:
             like = like.value
         shape = tuple(E.Call("size", (like, E.IntLit(str(k)))) for k in range(1, self.typer.rank_of(like) + 1))
         v = E.Name(E.base_name(lhs))
-        return [S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], logical_if=True),
+        return [S.free_if_allocated(v),
                 S.Allocate([E.Index(v.name, shape)])]
 
     def result_bounds(self, site: CallSite) -> tuple | None:
@@ -431,7 +426,7 @@ class Tangenter:
         if rsym is not None and rsym.allocatable:
             # the primal result, now an argument, is unallocated on entry as a result would be
             v = E.Name(r.result)
-            entry.append(S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], logical_if=True))
+            entry.append(S.free_if_allocated(v))
         dr = DerivRoutine(f"{r.name}_d", r, kind, args, result=result, module=r.module,
                           body=entry + self.zero_locals() + body, prefix=prefix)
         dr = finish(dr, r, self.ds, self.called, result_is_local=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from fadj.errors import Loc
-from fadj.ir.expr import Expr
+from fadj.ir.expr import Call, Expr
 
 
 @dataclass(frozen=True)
@@ -214,3 +214,9 @@ def walk_stmts(body: list[Stmt]) -> Iterator[Stmt]:
         yield s
         for b in s.bodies():
             yield from walk_stmts(b)
+
+
+def free_if_allocated(v: Expr, loc: Loc | None = None) -> If:
+    """``if (allocated(v)) deallocate(v)``: freeing what may not exist (a derivative of an array
+    allocated elsewhere, a temporary of an earlier iteration)."""
+    return If([(Call("allocated", (v,)), [Allocate([v], deallocate=True, loc=loc)])], logical_if=True, loc=loc)

@@ -67,7 +67,7 @@ class _Lowerer:
             size_differs = E.BinOp(".or.", E.UnOp(".not.", E.Call("allocated", (v,))),
                                    E.BinOp("/=", E.Call("size", (v,)), n))
             out.append(S.If([(size_differs, [
-                S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], None, logical_if=True),
+                S.free_if_allocated(v),
                 S.Allocate([E.Index(v.name, (n,))])])], None, loc=st.loc))
         out.append(S.Assign(k, B.sub(E.Call("lbound", (v, E.IntLit("1"))), B.ONE), loc=st.loc))
         body = self.items(st.rhs.items, v, k, {}, st.loc)

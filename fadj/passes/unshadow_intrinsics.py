@@ -55,16 +55,19 @@ def unshadow_intrinsics(r: Routine) -> dict[str, str]:
     r.scope.symbols = symbols
     map_exprs(r.body, lambda e: E.transform(e, fn))
     word = re.compile(r"\b(" + "|".join(map(re.escape, renames)) + r")\b", re.I)
+
+    def in_text(text: str) -> str:
+        return _outside_strings(text, lambda t: word.sub(lambda m: renames[m.group(1).lower()], t))
+
     for st in S.walk_stmts(r.body):
         if isinstance(st, S.Do) and st.var in renames:
             st.var = renames[st.var]
         elif isinstance(st, S.Raw):
-            st.text = _outside_strings(st.text, lambda t: word.sub(lambda m: renames[m.group(1).lower()], t))
+            st.text = in_text(st.text)
             st.reads = frozenset(renames.get(n, n) for n in st.reads)
             st.writes = frozenset(renames.get(n, n) for n in st.writes)
-    r.data = [_outside_strings(t, lambda x: word.sub(lambda m: renames[m.group(1).lower()], x)) for t in r.data]
-    r.equivalences = [(loc, _outside_strings(t, lambda x: word.sub(lambda m: renames[m.group(1).lower()], x)))
-                      for loc, t in r.equivalences]
+    r.data = [in_text(t) for t in r.data]
+    r.equivalences = [(loc, in_text(t)) for loc, t in r.equivalences]
     return renames
 
 

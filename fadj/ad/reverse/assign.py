@@ -185,7 +185,7 @@ class AssignMixin:
                 shape = tuple(E.Slice(lo, hi) for lo, hi in zip(los, his))
                 # what exists here now (a restored snapshot, an adjoint given after a later call)
                 # is not what the DEALLOCATE freed: allocate afresh with the saved bounds
-                redo = [_free_if_allocated(a), S.Allocate([E.Index(name, shape)])]
+                redo = [S.free_if_allocated(a), S.Allocate([E.Index(name, shape)])]
                 if var_id(self.r, name) in pushed:
                     redo.append(pop(a))
                 if active:
@@ -194,8 +194,8 @@ class AssignMixin:
                         # later).  A dummy's, a global's or a result's adjoint is left alone: it
                         # holds the adjoint of the values allocated later (and a _fwd half has
                         # no adjoint arguments)
-                        after.append(_free_if_allocated(ab))
-                    redo += [_free_if_allocated(ab), S.Allocate([E.Index(ab.name, shape)]),
+                        after.append(S.free_if_allocated(ab))
+                    redo += [S.free_if_allocated(ab), S.Allocate([E.Index(ab.name, shape)]),
                              S.Assign(ab, self.zero_of(sym))]
                 pops = []
                 for k in reversed(range(rank)):
@@ -242,9 +242,9 @@ class AssignMixin:
                 bsym = self.r.scope.lookup(E.base_name(item))
                 if bsym is None or not bsym.is_arg:
                     # (a _fwd half has no adjoint arguments to free)
-                    then.append(_free_if_allocated(ab))
+                    then.append(S.free_if_allocated(ab))
                 # the values freed here get a zero adjoint of their own shape
-                back += [_free_if_allocated(ab), S.Allocate([ab], options=f"mold={_text(whole)}"),
+                back += [S.free_if_allocated(ab), S.Allocate([ab], options=f"mold={_text(whole)}"),
                          S.Assign(ab, zero)]
             return before, then, back
         then = []
@@ -259,8 +259,7 @@ class AssignMixin:
                 then = [S.If([(E.UnOp(".not.", E.Call("allocated", (ab,))), alloc)], None)]
         back = [S.Allocate([whole], deallocate=True)]
         if active:
-            back.append(S.If([(E.Call("allocated", (ab,)), [S.Allocate([ab], deallocate=True)])], None,
-                             logical_if=True))
+            back.append(S.free_if_allocated(ab))
         return [], then, back
 
     def zero_of(self, sym) -> E.Expr:
@@ -271,8 +270,3 @@ class AssignMixin:
 def _text(e: E.Expr) -> str:
     from fadj.backend.fortran import expr_str
     return expr_str(e)
-
-
-def _free_if_allocated(v: E.Expr) -> S.Stmt:
-    """``if (allocated(v)) deallocate(v)``."""
-    return S.If([(E.Call("allocated", (v,)), [S.Allocate([v], deallocate=True)])], None, logical_if=True)

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from fadj import __version__
+from fadj.cli_args import add_head_args, add_source_args, name_set
 from fadj.errors import CheckFailed, FadjError
 
 EXAMPLES = {
@@ -25,42 +26,13 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def add_source_args(p: argparse.ArgumentParser) -> None:
-    """How the sources are read and compiled (every command that parses sources has these)."""
-    g = p.add_argument_group("sources (as your compiler reads them; also from fadj.toml)")
-    g.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
-                   help="define a preprocessor macro (.F/.F90 files, or every file with --cpp)")
-    g.add_argument("-U", dest="undefines", action="append", default=[], metavar="NAME",
-                   help="drop a define of fadj.toml")
-    g.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
-                   help="search DIR for INCLUDE and #include files (after the including file's folder)")
-    g.add_argument("--cpp", action="store_true", default=None,
-                   help="run every file through the C preprocessor, whatever its suffix")
-    g.add_argument("--fflags", default=None, metavar='"FLAGS"',
-                   help="gfortran flags of your build (e.g. \"-fdefault-real-8 -ffixed-line-length-132\"), "
-                        "used for the primal and the derivative code")
-    g.add_argument("--no-project", action="store_true", help="ignore ./fadj.toml")
-
-
-def _add_head_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sources", nargs="*", metavar="SRC",
-                   help="Fortran source files or folders (searched recursively); default: fadj.toml's sources")
-    p.add_argument("--head", default=None, help="the routine to differentiate (default: fadj.toml's head)")
-    p.add_argument("--vars", default=None, help="independent inputs, separated by spaces or commas "
-                                                "(default: every real argument the head reads)")
-    p.add_argument("--outvars", default=None, help="dependent outputs (default: every real argument the head writes)")
-    p.add_argument("--external", nargs="+", default=[], metavar="NAME",
-                   help="routines without source whose derivatives (NAME_b / NAME_d) you supply at link time")
-    add_source_args(p)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="fadj", description="Source-to-source automatic differentiation for Fortran.")
     p.add_argument("--version", action="version", version=f"fadj {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     d = sub.add_parser("differentiate", help="generate derivative code",
                        epilog=EXAMPLES["differentiate"], formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_head_args(d)
+    add_head_args(d)
     d.add_argument("--mode", choices=["reverse", "tangent", "both"], default=None,
                    help="reverse (foo_b, the default), tangent (foo_d), or both in one library (<stem>_diff.f90)")
     d.add_argument("-o", "--output", default=None, metavar="OUTDIR", help="output folder (default ./fadj_out)")
@@ -73,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "trees and generated routines, so a re-run after a directive edit redoes only what changed)")
     c = sub.add_parser("check", help="check the derivatives against finite differences and each other",
                        epilog=EXAMPLES["check"], formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_head_args(c)
+    add_head_args(c)
     c.add_argument("--mode", choices=["reverse", "tangent", "both"], default=None,
                    help="which derivatives to check (default both: adds the dot-product test)")
     c.add_argument("-o", "--output", default=None, metavar="OUTDIR",
@@ -145,14 +117,6 @@ def _source_options(args):
     return SourceOptions.make(args.defines, args.include_dirs, bool(args.cpp), args.fflags or ())
 
 
-def _names(s) -> set[str]:
-    if not s:
-        return set()
-    if isinstance(s, list):
-        s = " ".join(s)
-    return {w.lower() for w in s.replace(",", " ").split()}
-
-
 def _dispatch(args) -> int:
     if args.command == "init":
         from fadj.tools.init_project import init
@@ -165,8 +129,8 @@ def _dispatch(args) -> int:
         from fadj.ad.plan import CheckpointOptions
         from fadj.api import differentiate
         opts = CheckpointOptions(nocheckpoint=args.nocheckpoint,
-                                 nocheckpoint_routines=_names(args.nocheckpoint_routines),
-                                 externals=_names(args.external))
+                                 nocheckpoint_routines=name_set(args.nocheckpoint_routines),
+                                 externals=name_set(args.external))
         res = differentiate(args.sources, args.head, args.vars, args.outvars, args.mode, args.output, opts,
                             build=args.build, source=args.source_options, cache=not args.no_cache)
         for note in res.notes:
@@ -180,8 +144,8 @@ def _dispatch(args) -> int:
                             sizes=args.size, ranges=args.range, seed=args.seed, init=args.init, tol=args.tol,
                             ndir=args.directions, link=args.link, generate=not args.no_generate,
                             checkpoint=CheckpointOptions(nocheckpoint=args.nocheckpoint,
-                                                         nocheckpoint_routines=_names(args.nocheckpoint_routines),
-                                                         externals=_names(args.external)),
+                                                         nocheckpoint_routines=name_set(args.nocheckpoint_routines),
+                                                         externals=name_set(args.external)),
                             source=args.source_options, values=args.value, debug=args.debug)
         rep = run_check(opts, echo=print)
         print(rep.summary())

@@ -54,7 +54,7 @@ example:
 
 
 def _add_analysis_args(p: argparse.ArgumentParser) -> None:
-    from fadj.cli import add_source_args
+    from fadj.cli_args import add_source_args
     p.add_argument("sources", nargs="*", metavar="SRC",
                    help="Fortran source files or folders (default: fadj.toml's sources)")
     p.add_argument("--head", default=None,
@@ -92,7 +92,7 @@ def add_commands(sub) -> None:
     st.add_argument("others", nargs="*", metavar="SRC",
                     help="other sources FILE needs to be parsed (the modules it uses); not modified")
     st.add_argument("--dry-run", action="store_true", help="print a unified diff, write nothing")
-    from fadj.cli import add_source_args
+    from fadj.cli_args import add_source_args
     add_source_args(st)
     cl = dsub.add_parser("clear", help="remove every $AD directive (regions included) from the files",
                          epilog=CLEAR_EPILOG, formatter_class=_RAW)

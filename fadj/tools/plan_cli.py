@@ -32,7 +32,7 @@ example:
 
 
 def add_commands(sub) -> None:
-    from fadj.cli import _add_head_args
+    from fadj.cli_args import add_head_args as _add_head_args
     p = sub.add_parser("profile", help="measure each call site's cost in joint and split mode",
                        epilog=PROFILE_EPILOG, formatter_class=_RAW)
     _add_head_args(p)
@@ -87,7 +87,7 @@ def _driver(args) -> Path:
 
 def _opts(args):
     from fadj.ad.plan import CheckpointOptions
-    from fadj.cli import _names
+    from fadj.cli_args import name_set as _names
     return CheckpointOptions(nocheckpoint=args.nocheckpoint, nocheckpoint_routines=_names(args.nocheckpoint_routines),
                              externals=_names(args.external))
 

@@ -2,9 +2,6 @@
 (``_fwd`` / ``_bwd``), minimal snapshots from the callee's read/write sets, adjoint arguments."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-
 from fadj.ad import build as B
 from fadj.ad.plan import JOINT
 from fadj.ad.reverse.aliasing import DISJOINT, SAME, UNKNOWN, UNSIZED, Region, linear_offset, overlap_test, relation
@@ -19,10 +16,7 @@ from fadj.rules.partials import real_kind_of
 
 
 from fadj.ad.reverse.stack import _call, look, pop, push
-
-
-if TYPE_CHECKING:
-    from fadj.ad.reverse.engine import Sweep
+from fadj.ad.reverse.sweep import Sweep
 
 
 class CallMixin:

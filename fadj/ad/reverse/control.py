@@ -3,9 +3,6 @@
 checkpointed regions re-run from a snapshot, unstructured code is reversed block by block."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-
 from fadj.ad import build as B
 from fadj.analysis.effects import ref_names, var_id
 from fadj.errors import UnsupportedError
@@ -16,10 +13,7 @@ from fadj.ir.symbols import INTEGER, TypeSpec
 
 
 from fadj.ad.reverse.stack import _call, look, pop, push
-
-
-if TYPE_CHECKING:
-    from fadj.ad.reverse.engine import Sweep
+from fadj.ad.reverse.sweep import Sweep
 
 
 class ControlMixin:

@@ -22,8 +22,6 @@ routine.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fadj.ad.dscope import DerivScope
 from fadj.ad.plan import JOINT
 from fadj.ad.tbr import run_tbr
@@ -40,20 +38,11 @@ from fadj.rules.partials import Partials
 
 
 from fadj.ad.reverse.stack import pop, push
+from fadj.ad.reverse.sweep import Sweep
 from fadj.ad.reverse.assign import AssignMixin
 from fadj.ad.reverse.calls import CallMixin
 from fadj.ad.reverse.control import ControlMixin
 from fadj.ad.reverse.routine import RoutineMixin
-
-
-@dataclass
-class Sweep:
-    """A statement list with its CFG and TBR result (the routine body, or a checkpointed region)."""
-
-    cfg: CFG
-    push: dict[Node, frozenset]
-    req_in: dict[Node, frozenset]
-    req_end: frozenset
 
 
 class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):

@@ -376,6 +376,7 @@ class DeclLowerer:
             s = self.sym(name, loc)
             s.procedure = True
             s.external = True
+            s.optional = s.optional or "optional" in words.split(",")
             if isym is not None and isym.type is not None:
                 s.type = isym.type
             elif iface is not None and not isinstance(iface, F.Name):

@@ -86,9 +86,13 @@ class Specializer:
             if proc is None:
                 continue           # the caller's own procedure dummy: its copies will know it
             pairs.append((f, proc))
+        passed = {f for f, _ in _formals_of_actuals(callee, args)}
+        # an optional procedure dummy left out at this call: the copy has no such argument and
+        # present() of it is false (its calls stand in branches that are then dropped)
+        pairs += [(f, None) for f in callee.args if f in dummies and f not in passed and _optional(callee, f)]
         if not pairs:
             return None
-        key = (id(callee), tuple((f, id(p)) for f, p in pairs))
+        key = (id(callee), tuple((f, id(p) if p is not None else None) for f, p in pairs))
         clone = self.clones.get(key)
         if clone is None:
             clone = self.make(callee, pairs)
@@ -125,7 +129,7 @@ class Specializer:
             if p is not r:
                 memo[id(p)] = p
         c = copy.deepcopy(r, memo)
-        base = "_".join([r.name] + [p.name for _, p in pairs])[:50]
+        base = "_".join([r.name] + [p.name if p is not None else "no_" + d for d, p in pairs])[:50]
         name, k = base, 1
         while name in self.taken:
             k += 1
@@ -136,8 +140,12 @@ class Specializer:
         c._normalised = True             # a copy of a normalised routine; the renaming keeps it so
         c._specialized_done = False      # type: ignore[attr-defined]
         rename = {}
+        absent = {d for d, p in pairs if p is None}
         for dummy, proc in pairs:
             c.args = [a for a in c.args if a != dummy]
+            if proc is None:
+                c.scope.symbols.pop(dummy, None)
+                continue
             local = proc.name
             clash = c.scope.local(local)
             if clash is not None and not clash.procedure:
@@ -150,6 +158,10 @@ class Specializer:
                 c.scope.add(Symbol(local, procedure=True, module=proc.module, loc=r.loc))
             elif c.scope.lookup(local) is None:
                 c.scope.add(Symbol(local, procedure=True, external=True, type=proc.result_type(), loc=r.loc))
+        _present_is_known(c.body, set(rename), absent)
+        if absent:
+            c.body = _drop_dead_branches(c.body)
+            _no_call_of_absent(c, absent)
         _rename_procedures(c.body, rename)
         self.prog.order.append(c)
         if c.module is not None:
@@ -163,6 +175,74 @@ def _call_of(st: S.Stmt) -> tuple[str, list[E.Expr]] | None:
     if isinstance(st, S.Assign) and isinstance(st.rhs, E.Call):
         return st.rhs.name, list(st.rhs.args)
     return None
+
+
+def _optional(r: Routine, name: str) -> bool:
+    sym = r.scope.local(name)
+    return sym is not None and sym.optional
+
+
+def _present_is_known(body: list[S.Stmt], given: set[str], absent: set[str]) -> None:
+    """``present(f)`` of a procedure dummy that the copy has replaced: true where the call site
+    passed it, false where it left it out."""
+    def fn(e: E.Expr) -> E.Expr:
+        if (isinstance(e, E.Call) and e.name == "present" and len(e.args) == 1
+                and isinstance(e.args[0], E.Name) and e.args[0].name in given | absent):
+            return E.LogicalLit(e.args[0].name in given)
+        return e
+    map_exprs(body, lambda e: E.transform(e, fn))
+
+
+def _literal(e: E.Expr) -> bool | None:
+    """The value of a condition made of logical literals and .not./.and./.or., else None."""
+    if isinstance(e, E.LogicalLit):
+        return e.value
+    if isinstance(e, E.UnOp) and e.op == ".not.":
+        v = _literal(e.operand)
+        return None if v is None else not v
+    if isinstance(e, E.BinOp) and e.op in (".and.", ".or."):
+        a, b = _literal(e.left), _literal(e.right)
+        if e.op == ".and.":
+            return False if a is False or b is False else (True if a and b else None)
+        return True if a or b else (False if a is False and b is False else None)
+    return None
+
+
+def _drop_dead_branches(body: list[S.Stmt]) -> list[S.Stmt]:
+    """IF branches whose condition is the literal false are dropped (a branch that is the literal
+    true becomes the IF's only one), so the calls of an absent procedure go with them."""
+    out: list[S.Stmt] = []
+    for st in body:
+        for b in st.bodies():
+            b[:] = _drop_dead_branches(b)
+        if isinstance(st, S.If) and st.construct_name is None and st.label is None:
+            arms, default = [], st.else_body
+            for cond, arm in st.branches:
+                v = _literal(cond)
+                if v is False:
+                    continue
+                if v is True:
+                    default = arm
+                    break
+                arms.append((cond, arm))
+            if len(arms) != len(st.branches) or default is not st.else_body:
+                if arms:
+                    st.branches, st.else_body = arms, default
+                    out.append(st)
+                elif default:
+                    out.append(S.If([(E.LogicalLit(True), default)], None, loc=st.loc))
+                continue
+        out.append(st)
+    return out
+
+
+def _no_call_of_absent(c: Routine, absent: set[str]) -> None:
+    for st in S.walk_stmts(c.body):
+        call = _call_of(st)
+        if call is not None and call[0] in absent:
+            raise UnsupportedError(st.loc, f"'{call[0]}' is an optional procedure argument of "
+                                           f"'{c._specialized_from.name}' that a call leaves out, and it is "
+                                           f"called without a present() test")
 
 
 def _rename_procedures(body: list[S.Stmt], rename: dict[str, str]) -> None:

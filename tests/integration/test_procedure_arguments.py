@@ -210,8 +210,52 @@ end subroutine
 """
 
 
-@pytest.mark.parametrize("source,suffix", [(ODE, ".f90"), (QUAD, ".f"), (NEWTON, ".f90"), (OO_SOLVER, ".f90")],
-                         ids=["rk4-two-levels", "f77-function-dummy", "newton-module-state", "oo-solver-pointer"])
+# an optional procedure argument (ddeabm's `report`): present() of the dummy in the copy that
+# receives it is true; the call without it keeps the dummy (absent) and takes the other branch
+OPTIONAL_PROC = """\
+module stepper
+  implicit none
+  abstract interface
+    subroutine hook_iface(n, y)
+      integer, intent(in) :: n
+      double precision, intent(inout) :: y(n)
+    end subroutine
+  end interface
+contains
+  subroutine advance(n, y, h, hook)
+    integer, intent(in) :: n
+    double precision, intent(inout) :: y(n)
+    double precision, intent(in) :: h
+    procedure(hook_iface), optional :: hook
+    y = y + h*sin(y)
+    if (present(hook)) then
+      call hook(n, y)
+    else
+      y = y*1.5d0
+    end if
+  end subroutine
+  subroutine damp(n, y)
+    integer, intent(in) :: n
+    double precision, intent(inout) :: y(n)
+    y = y - 0.25d0*y**2
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use stepper
+  integer n
+  double precision x(n), f, y(3)
+  y = x
+  call advance(3, y, 0.1d0, damp)
+  call advance(3, y, 0.2d0)
+  f = sum(y**3)
+end subroutine
+"""
+
+
+@pytest.mark.parametrize("source,suffix", [(ODE, ".f90"), (QUAD, ".f"), (NEWTON, ".f90"), (OO_SOLVER, ".f90"),
+                                           (OPTIONAL_PROC, ".f90")],
+                         ids=["rk4-two-levels", "f77-function-dummy", "newton-module-state", "oo-solver-pointer",
+                              "optional-procedure"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_procedure_argument_derivatives(tmp_path, gfortran, source, suffix, split):
     (tmp_path / f"s{suffix}").write_text(source)
@@ -242,6 +286,15 @@ end subroutine
     assert p.returncode == 2
     assert p.stderr.strip() == ("h.f90:4: error: 'fcn' is a procedure argument of 'cost': the procedure passed for "
                                 "it is not known in the sources (the head's own argument, or a procedure pointer)")
+
+
+def test_absent_optional_procedure_called_without_present_is_an_error(tmp_path):
+    (tmp_path / "o.f90").write_text(OPTIONAL_PROC.replace("    if (present(hook)) then\n      call hook(n, y)\n",
+                                                          "    call hook(n, y)\n    if (n > 5) then\n"))
+    p = run_cli("differentiate", "o.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip() == ("o.f90:16: error: 'hook' is an optional procedure argument of 'advance' that a call "
+                                "leaves out, and it is called without a present() test")
 
 
 def test_internal_procedure_actual_is_an_error(tmp_path):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fadj import __version__
+from fadj.backend.expose import expose_headers, expose_privates, hide_exposed
 from fadj.backend.modgraph import dependency_order, modules_defined, modules_used
 from fadj.backend.render import render
 from fadj.backend.runtime import write_runtime
@@ -84,11 +85,16 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
             k += 1
             name = f"{Path(base).stem}_{k}{Path(base).suffix}"
         mods = [m for m in prog.modules.values() if m.source is f and (m.loc is None or m.loc.file == f.path)]
-        text = _without_programs(expose_privates(f.text, mods), f.program_lines)
+        text = expose_privates(f.text, mods)
+        text, long_lines = hide_exposed(text, f, prog)
+        text = _without_programs(text, f.program_lines)
+        expose_headers(f, out, prog)
         _write_if_changed(out / name, text)
         sources[name] = f.source_text if f.source_text is not f.text else text
         flags = [shlex.quote(f"-I{Path(f.path).resolve().parent}")]
         flags += [x for x in source.fflags if x in _FORM_FLAGS]
+        if long_lines:      # a USE that hides exposed names keeps its one line
+            flags.append("-ffixed-line-length-none" if f.fixed_form else "-ffree-line-length-none")
         if f.cpp:
             flags += ["-cpp", "$(FADJ_CPPFLAGS)"]
         own[name] = (" ".join(flags), [str(Path(h).resolve()).replace(" ", "\\ ") for h in f.headers])
@@ -120,51 +126,6 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
                 extra_flags=flags, runtime_flags=runtime_flags, cpp_flags=cppflags)
     _write_if_changed(out / "Makefile", mk)
     return order
-
-
-_PRIV_STMT = re.compile(r"^(\s*)private(\s*(::.*)?)$", re.IGNORECASE)
-_PRIV_ATTR = re.compile(r",(\s*)private(\s*)(::|,)", re.IGNORECASE)
-_TYPE_DEF = re.compile(r"^\s*type\s*((,[^:]*)?::\s*\w+|\s+\w+)\s*$", re.IGNORECASE)
-_PRIVATE_WORD = re.compile(r"\bprivate\b", re.IGNORECASE)
-_BARE_PRIVATE = re.compile(r"^(\s*)private\s*$", re.IGNORECASE)
-_TYPE_END = re.compile(r"^\s*end\s*type\b", re.IGNORECASE)
-_SPEC_END = re.compile(r"^\s*(contains|end\s*module\b)", re.IGNORECASE)
-
-
-def expose_privates(text: str, modules) -> str:
-    """The build copy of a module makes its PRIVATE entities PUBLIC.
-
-    Derivative routines live in module ``m_diff``, outside ``m``; they call ``m``'s private
-    procedures and read its private variables.  Only the copy in the output folder changes
-    (the user's file is untouched), and only the specification part of the module.  Inside a
-    derived-type definition PRIVATE means private components or bindings, which derivative code
-    reads too (``s%neq``): the PRIVATE statement is dropped, the attribute becomes PUBLIC.
-    """
-    mods = [m for m in modules if m.private or m.private_default or _PRIVATE_WORD.search(text)]
-    if not mods:
-        return text
-    lines = text.splitlines(keepends=True)
-
-    def public(code: str) -> str:
-        return _PRIV_ATTR.sub(lambda mm: f",{mm.group(1)}public{mm.group(2)}{mm.group(3)}", code)
-
-    for m in mods:
-        in_type = False
-        for i in range(m.loc.line - 1, len(lines)):
-            ln = lines[i]
-            code = ln.rstrip("\r\n")
-            if _SPEC_END.match(code) and not in_type:
-                break
-            if _TYPE_DEF.match(code):
-                new, in_type = public(code), True
-            elif _TYPE_END.match(code):
-                new, in_type = code, False
-            elif in_type:
-                new = _BARE_PRIVATE.sub(r"\1! private (made public by fadj)", public(code))
-            else:
-                new = public(_PRIV_STMT.sub(lambda mm: f"{mm.group(1)}public{mm.group(2)}", code))
-            lines[i] = new + ln[len(code):]
-    return "".join(lines)
 
 
 def _obj(name: str) -> str:

@@ -479,16 +479,59 @@ end subroutine
 """
 
 
+# a private module variable and procedure exposed in the build copy have the names of a user
+# module's own (the user module writes `use lib` without ONLY): the copy's USE renames them away
+PRIVATE_NAME_CLASH = """\
+module lib
+  implicit none
+  private
+  public :: solve
+  double precision :: scale = 2d0
+contains
+  subroutine helper(x, y)
+    double precision, intent(in) :: x
+    double precision, intent(out) :: y
+    y = scale*sin(x)
+  end subroutine
+  subroutine solve(x, y)
+    double precision, intent(in) :: x
+    double precision, intent(out) :: y
+    call helper(x, y)
+    y = y*y
+  end subroutine
+end module
+module user
+  use lib
+  implicit none
+  double precision :: scale = 3d0
+contains
+  subroutine helper(x, y)
+    double precision, intent(in) :: x
+    double precision, intent(out) :: y
+    y = scale*cos(x)
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use user
+  integer n
+  double precision x(n), f, a, b
+  call solve(x(1), a)
+  call helper(x(2), b)
+  f = a*b + x(3)**2
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
                                     DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
                                     INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS,
                                     SHADOWED_INTRINSICS, LABELLED_CONSTRUCTS, GENERIC_FUNCTION_RESULT,
-                                    PRIVATE_COMPONENTS],
+                                    PRIVATE_COMPONENTS, PRIVATE_NAME_CLASH],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
                               "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
                               "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos",
                               "shadowed-intrinsics", "labelled-constructs", "generic-function-result",
-                              "private-components"])
+                              "private-components", "private-name-clash"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)
@@ -526,3 +569,43 @@ end subroutine
         return          # nothing to save there: no error needed
     assert p.returncode == 2
     assert p.stderr.startswith("a.f90:9: error: cannot save assumed-size array 'w'"), p.stderr
+
+
+# a module whose specification part (PRIVATE, a private kind parameter) is in an included file
+# (quadpack's quadpack_generic.F90): the build copy of that file is exposed too
+INCLUDED_SPEC_PART = """\
+  implicit none
+  private
+  integer, parameter :: wp = kind(1d0)
+  real(wp), parameter :: half = 0.5_wp
+  public :: solve
+contains
+  subroutine helper(x, y)
+    real(wp), intent(in) :: x
+    real(wp), intent(out) :: y
+    real(wp) :: w(3)
+    w = half*x
+    y = sum(sin(w))
+  end subroutine
+  subroutine solve(x, y)
+    real(wp), intent(in) :: x
+    real(wp), intent(out) :: y
+    call helper(x, y)
+    y = y**2
+  end subroutine
+"""
+
+
+@pytest.mark.parametrize("name,module", [("m.F90", 'module m\n#include "body.inc"\nend module m\n'),
+                                         ("m.f90", "module m\n  include 'body.inc'\nend module m\n")],
+                         ids=["cpp-include", "fortran-include"])
+@pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
+def test_private_spec_part_in_an_included_file(tmp_path, gfortran, name, module, split):
+    (tmp_path / "body.inc").write_text(INCLUDED_SPEC_PART)
+    (tmp_path / name).write_text(module)
+    (tmp_path / "cost.f90").write_text("subroutine cost(x, n, f)\n  use m\n  integer n\n"
+                                       "  double precision x(n), f, a\n  call solve(x(1), a)\n  f = a*x(2)\nend subroutine\n")
+    rep = run_check(CheckOptions([str(tmp_path / name), str(tmp_path / "cost.f90")], "cost", "x", "f",
+                                 outdir=tmp_path / "chk", sizes=["n=2"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+    assert rep.passed, rep.output[-1500:]
+    assert (tmp_path / "body.inc").read_text() == INCLUDED_SPEC_PART      # the user's header is untouched

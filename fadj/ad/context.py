@@ -113,11 +113,25 @@ class ADContext:
             return cache[r]
         cache[r] = False          # recursion guard
         got = any((isinstance(x, S.Allocate) and not x.deallocate)
-                  or (isinstance(x, S.CallStmt) and x.name == "move_alloc") for x in S.walk_stmts(r.body))
+                  or (isinstance(x, S.CallStmt) and x.name == "move_alloc")
+                  or (isinstance(x, S.Assign) and self._reallocates(r, x.lhs)) for x in S.walk_stmts(r.body))
         if not got:
             got = any(site.callee is not None and self.allocates(site.callee) for site in self.cg.sites.get(r, []))
         cache[r] = got
         return got
+
+    def _reallocates(self, r: Routine, lhs) -> bool:
+        """An assignment to a whole allocatable (``self%data = f%data``, ``a = b`` of a type with
+        allocatable components) allocates it when it is not (Fortran 2003 reallocation)."""
+        from fadj.ir import expr as E
+        from fadj.ir.derived import component, has_allocatable_parts
+        if isinstance(lhs, E.Name):
+            sym = r.scope.lookup(lhs.name)
+            return sym is not None and (sym.allocatable or has_allocatable_parts(sym, self.prog.types))
+        if isinstance(lhs, E.Component) and not lhs.subs:
+            c = component(self.prog.types, self.typer(r).type_of(lhs.base), lhs.comp)
+            return c is not None and (c.allocatable or has_allocatable_parts(c, self.prog.types))
+        return False
 
     def kept_formals(self, r: Routine) -> frozenset:
         """Dummies of ``r`` whose overwritten values ``r`` itself saves, element by element.

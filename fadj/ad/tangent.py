@@ -32,7 +32,7 @@ from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir import stmt as S
 from fadj.ir.program import Routine
-from fadj.ir.derived import diff_type_name
+from fadj.ir.derived import diff_components, diff_type_name
 from fadj.ir.symbols import Symbol, TypeSpec
 from fadj.backend.fortran import expr_str
 from fadj.rules.partials import (_guard_is_false, _simplify_merge, contains_active, integer_valued_call, real_kind_of,
@@ -138,6 +138,8 @@ class Tangenter:
                     name = self.ds.like(a.name + "d", sym)
                     self.ds.adj[key] = name
                 pre.append(S.Assign(E.Name(name), _zero_of(sym.type, kind)))
+                if isinstance(a, E.Name):
+                    pre += self.shaped_zero_parts(a, E.Name(name), sym.type)
                 return E.Name(name) if isinstance(a, E.Name) else E.Index(name, a.subs)
         tt = t if t is not None and t.base == "real" else REAL8
         name = self.ds.temp("dummyd", tt)
@@ -221,12 +223,30 @@ class Tangenter:
         if not self.active_ref(st.lhs):
             return [st]
         d = self.tangent_expr(st.rhs, st.loc)
-        if d is None:
-            d = _zero_of(self.typer.type_of(st.lhs), self.kind_of(st.lhs))
+        shape = []
         vd = self.ds.dref(st.lhs)
+        if d is None:
+            t = self.typer.type_of(st.lhs)
+            d = _zero_of(t, self.kind_of(st.lhs))
+            shape = self.shaped_zero_parts(st.lhs, vd, t)
         if d == vd:
             return [st]       # v = v - c: the tangent is unchanged
-        return self.labelled([S.Assign(vd, d, loc=st.loc), st], st)
+        return self.labelled([S.Assign(vd, d, loc=st.loc), st] + shape, st)
+
+    def shaped_zero_parts(self, v: E.Expr, vd: E.Expr, t: TypeSpec | None) -> list[S.Stmt]:
+        """A derived value set from passive data (``u = field('u', [n, m])``): its tangent's
+        allocatable components get the shapes the primal's have, zeroed, so that the code that
+        copies or combines them later (``selfd%data = fd%data``) finds them allocated."""
+        if t is None or t.base != "type" or self.typer.rank_of(v) > 0:
+            return []
+        out: list[S.Stmt] = []
+        for c in diff_components(self.ctx.prog.types, t.derived):
+            if c.allocatable and c.dims:
+                part, dpart = E.Component(v, c.name), E.Component(vd, c.name)
+                out.append(S.If([(E.Call("allocated", (part,)),
+                                  [S.Allocate([dpart], options=f"mold={expr_str(part)}"),
+                                   S.Assign(dpart, _zero(c.type.kind if c.type is not None else 8))])], None))
+        return out
 
     # -- control flow ------------------------------------------------------------------
     def t_If(self, st: S.If):

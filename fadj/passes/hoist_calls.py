@@ -31,6 +31,7 @@ class _Hoister:
         self.is_user_function = is_user_function
         self.typer = typer
         self.counter = 0
+        self.made: set[str] = set()     # the temporaries this pass declared
 
     def fresh(self, base: str, like: E.Expr) -> str:
         t = _visible_type(self.typer.type_of(like), self.r.scope)
@@ -40,6 +41,7 @@ class _Hoister:
             name = f"{base}{self.counter}"
             if self.r.scope.lookup(name) is None:
                 break
+        self.made.add(name)
         dims = tuple(Dim(None, None, "deferred") for _ in range(rank)) if rank else None
         self.r.scope.add(Symbol(name, type=t, dims=dims, allocatable=bool(rank), loc=self.r.loc))
         return name
@@ -71,6 +73,11 @@ class _Hoister:
             name = self.fresh_array("actor", ctor, len(e.items))
             out.append(S.Assign(E.Name(name), ctor, loc=loc))
             return E.Name(name)
+        if isinstance(e, E.Paren):
+            inner = self.expr(e.inner, out, loc)
+            if isinstance(inner, E.Name) and inner.name in self.made:
+                return inner            # (f(x)) is the temporary itself: a variable, as an actual too
+            return E.Paren(inner)
         kids = e.children()
         if not kids:
             return e
@@ -83,6 +90,7 @@ class _Hoister:
             name = f"{base}{self.counter}"
             if self.r.scope.lookup(name) is None:
                 break
+        self.made.add(name)
         self.r.scope.add(Symbol(name, type=t, dims=(Dim(None, E.IntLit(str(size))),), loc=self.r.loc))
         return name
 

@@ -9,6 +9,7 @@ at all (NOPASS).  The procedure is made visible where it is called (a USE of its
 """
 from __future__ import annotations
 
+from fadj.analysis.callgraph import resolve
 from fadj.errors import UnsupportedError
 from fadj.frontend.lower_exprs import BOUND
 from fadj.ir import expr as E
@@ -23,7 +24,14 @@ class _Resolver:
     def __init__(self, prog: Program, r: Routine):
         self.prog = prog
         self.r = r
-        self.typer = Typer(r.scope, types=prog.types)
+        # user functions' results have their types and ranks (``u * diffx(u)``, diffx an array)
+        self.typer = Typer(r.scope, lambda n, args=None: getattr(self._function(n, args), "result_type", lambda: None)(), prog.types,
+                           self._function)
+
+    def _function(self, name: str, args=None) -> Routine | None:
+        f = resolve(self.prog, self.r, name, list(args)) if args else None
+        f = f or resolve(self.prog, self.r, name)
+        return f if f is not None and f.is_function else None
 
     def type_of(self, e: E.Expr):
         t = self.typer.type_of(e)
@@ -96,13 +104,22 @@ class _Resolver:
         return e
 
     def _matches(self, proc: Routine, actuals: list[E.Expr]) -> bool:
+        """Whether ``proc`` is the specific of a generic that takes ``actuals``: type, kind and
+        rank of each (as the compiler picks it; an elemental specific takes any rank)."""
         if len(proc.args) != len(actuals):
             return False
+        elemental = "elemental" in proc.prefix
         for f, a in zip(proc.args, actuals):
             fs, at = proc.scope.local(f), self.typer.type_of(a)
-            if fs is None or fs.type is None or at is None:
+            if fs is None:
+                continue
+            if not elemental and fs.rank != self.typer.rank_of(a):
+                return False
+            if fs.type is None or at is None:
                 continue
             if fs.type.base != at.base or (fs.type.base == "type" and fs.type.derived != at.derived):
+                return False
+            if fs.type.base in ("real", "complex", "integer") and not _kind_agrees(fs.type, at, a):
                 return False
         return True
 
@@ -148,6 +165,14 @@ class _Resolver:
             out.append(st)
         map_exprs(out, lambda e: self.expr(e, None))
         return out
+
+
+def _kind_agrees(formal, actual, a: E.Expr) -> bool:
+    """The actual's kind is the formal's; a literal without a kind suffix is taken as agreeing
+    (fadj's typer gives it the default kind, promotion flags may widen it)."""
+    if isinstance(a, (E.RealLit, E.IntLit)) and "_" not in a.text:
+        return True
+    return formal.kind == actual.kind
 
 
 def _dotted(op: str) -> str:

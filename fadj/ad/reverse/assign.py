@@ -85,7 +85,41 @@ class AssignMixin:
     def adjoint_assign(self, st: S.Assign, mask: E.Expr | None = None) -> list[S.Stmt]:
         """Adjoint of ``v = e``:  for each active r in e: rb += de/dr * vb;  vb = 0.
 
-        With a WHERE mask, array statements are masked and scalar increments sum over the mask."""
+        With a WHERE mask, array statements are masked and scalar increments sum over the mask.
+
+        Allocatable components (``self%data = f%data``): an adjoint component that is not
+        allocated is zero.  So the adjoint statements run only where ``vb``'s exists, and an
+        increment into one that does not exist yet allocates it first, like its primal."""
+        out = self._adjoint_assign(st, mask)
+        comps = [r_ for r_, _ in self.partials(st) if self._alloc_component(r_)]
+        if not comps and not self._alloc_component(st.lhs):
+            return out
+        primal_of = {self.ds.dref(r_): r_ for r_ in comps}
+        head = [x for x in out if isinstance(x, S.Comment)]
+        body: list[S.Stmt] = []
+        for x in out:
+            if isinstance(x, S.Comment):
+                continue
+            target = x.lhs if isinstance(x, S.Assign) else None
+            ref = primal_of.get(target)
+            if ref is not None and ref != st.lhs:
+                body.append(S.If([(E.UnOp(".not.", E.Call("allocated", (target,))),
+                                   [S.Allocate([target], options=f"mold={_text(ref)}"),
+                                    S.Assign(target, E.RealLit(f"0.0_{real_kind_of(ref, self.typer)}"))])], None))
+            body.append(x)
+        if self._alloc_component(st.lhs):
+            body = [S.If([(E.Call("allocated", (self.ds.dref(st.lhs),)), body)], None)]
+        return head + body
+
+    def _alloc_component(self, ref: E.Expr) -> bool:
+        """``a%c`` (no subscripts) of an allocatable array component."""
+        if not isinstance(ref, E.Component) or ref.subs:
+            return False
+        from fadj.ir.derived import component
+        c = component(self.ctx.prog.types, self.typer.type_of(ref.base), ref.comp)
+        return c is not None and c.allocatable and bool(c.dims)
+
+    def _adjoint_assign(self, st: S.Assign, mask: E.Expr | None = None) -> list[S.Stmt]:
         lhs = st.lhs
         vb = self.ds.dref(lhs)
         parts = self.partials(st)

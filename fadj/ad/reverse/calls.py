@@ -158,6 +158,11 @@ class CallMixin:
                 if f in active_f:
                     fsym = callee.scope.local(f)
                     adj = self.adjoint_actual(a, fsym, pre)
+                    if self._alloc_component(a) and adj == self.ds.dref(a):
+                        # an adjoint component not allocated yet is zero: the callee needs its shape
+                        from fadj.ir.derived import component
+                        c = component(self.ctx.prog.types, self.typer.type_of(a.base), a.comp)
+                        pre.append(self._give_adjoint(a, adj, c))
                     if isinstance(a, E.REF_TYPES) and self.active_ref(a):
                         region = self.region_of(site, a, fsym)
                         if self.needs_copy(site, f, a, region, passed, writes, pre):
@@ -333,15 +338,17 @@ class CallMixin:
             sym = self.r.scope.lookup(a.name)
             if sym is None:
                 continue
+            # a dummy's adjoint: a _fwd half has none, so the backward sweep gives it first
+            sink = out if not sym.is_arg else self.bwd_prologue
             if sym.allocatable and sym.dims:
                 local = not (sym.is_arg or sym.is_global or sym.is_result)
-                out.append(self._give_adjoint(a, self.ds.dref(a), sym, reshape=local))
+                sink.append(self._give_adjoint(a, self.ds.dref(a), sym, reshape=local))
             elif sym.type is not None and sym.type.base == "type" and not sym.dims:
                 from fadj.ir.derived import diff_components
                 for c in diff_components(self.ctx.prog.types, sym.type.derived):
                     if c.allocatable:
                         part = E.Component(a, c.name)
-                        out.append(self._give_adjoint(part, self.ds.dref(part), c))
+                        sink.append(self._give_adjoint(part, self.ds.dref(part), c))
         # module allocatables the call may allocate (a grid set-up routine)
         for vid in sorted(writes):
             if "::" not in vid or vid.startswith("/") or not self.act.is_active_id(self.r, vid):

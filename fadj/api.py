@@ -34,24 +34,28 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
                   outdir: str | Path = "fadj_out", opts: CheckpointOptions | None = None,
                   build: bool = False, fflags: str | None = None,
                   source: SourceOptions | None = None, profile: bool | str = False,
-                  profile_timed: set | None = None, cache: bool = True, origins: bool = False) -> Result:
+                  profile_timed: set | None = None, cache: bool = True, origins: bool = False,
+                  debug: bool = False) -> Result:
     """``fflags`` overrides the Makefile's FFLAGS for ``build``; ``source`` holds the user's
     ``-D``/``-I``/``--cpp``/``--fflags``: how the sources are read and how the Makefile compiles them.
     ``cache``: keep parse trees and generated routines in ``OUTDIR/.fadj-cache`` so that a
     re-run after a directive edit redoes only what changed (``fadj.cache``).  ``origins``: generated
-    statements are preceded by comments naming their source line (debug builds; no cache)."""
+    statements are preceded by comments naming their source line (debug builds; no cache).
+    ``debug`` (and ``origins``): every derivative routine keeps FADJ_DEBUG bookkeeping (its name,
+    its call sites, stack heights checked on exit); without it FADJ_DEBUG=1 still checks each pop
+    against its push, in the runtime, but cannot name the routine."""
     was = gc.isenabled()
     gc.disable()        # parse trees are millions of objects: collecting them cost a quarter of a run
     try:
         return _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, fflags, source,
-                              profile, profile_timed, cache and not origins, origins)
+                              profile, profile_timed, cache and not origins and not debug, origins, debug)
     finally:
         if was:
             gc.enable()
 
 
 def _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, fflags, source, profile,
-                   profile_timed, cache, origins=False) -> Result:
+                   profile_timed, cache, origins=False, debug=False) -> Result:
     opts = opts or CheckpointOptions()
     source = source or SourceOptions()
     dcache = DiffCache(Path(outdir) / ".fadj-cache") if cache else None
@@ -59,6 +63,7 @@ def _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, ffl
     ctx = prepare(prog, head, parse_names(vars_) or None, parse_names(outvars) or None, opts, mode)
     ctx.profile = profile
     ctx.profile_timed = profile_timed
+    ctx.debug_checks = debug or origins
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     routines = []

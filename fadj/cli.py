@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--nocheckpoint-routines", default="", metavar='"f g"',
                    help="split mode for every call to the listed routines")
     d.add_argument("--build", action="store_true", help="also run make in OUTDIR")
+    d.add_argument("--debug", action="store_true",
+                   help="every derivative routine keeps FADJ_DEBUG bookkeeping: with FADJ_DEBUG=1 a stack mismatch "
+                        "names the routine and the call (costs time: not for production runs)")
     d.add_argument("--no-cache", action="store_true",
                    help="parse and differentiate everything again (by default OUTDIR/.fadj-cache keeps parse "
                         "trees and generated routines, so a re-run after a directive edit redoes only what changed)")
@@ -132,7 +135,8 @@ def _dispatch(args) -> int:
                                  nocheckpoint_routines=name_set(args.nocheckpoint_routines),
                                  externals=name_set(args.external))
         res = differentiate(args.sources, args.head, args.vars, args.outvars, args.mode, args.output, opts,
-                            build=args.build, source=args.source_options, cache=not args.no_cache)
+                            build=args.build, source=args.source_options, cache=not args.no_cache,
+                            debug=args.debug)
         for note in res.notes:
             print(note)
         print(f"fadj: wrote {', '.join(res.files)} and the runtime to {res.outdir}/ (build: make -C {res.outdir})")

@@ -1496,16 +1496,47 @@ subroutine s(x, n, f)
 end subroutine
 """)
 
-case("data pointers (p => w(2:n))", "error", """\
+case("data pointers: local pointers to variables and sections, re-pointed in loops (p => w(2:n), old => new)",
+     "supported", """\
 subroutine s(x, n, f)
   integer n
   real(8), target :: x(n)
   real(8) :: f
-  real(8), pointer :: p(:)
+  real(8), target :: a(n), b(n)
+  real(8), pointer :: p(:), old(:), new(:), tmp(:)
+  integer it, i
   p => x(2:n)
+  a = x
+  b = 0
+  old => a
+  new => b
+  do it = 1, 4
+    new(1) = old(1)
+    do i = 2, n
+      new(i) = old(i) + 0.3d0*old(i-1)*old(i) + 0.1d0*p(i-1)
+    end do
+    tmp => old
+    old => new
+    new => tmp
+  end do
+  f = sum(p**2) + sum(old**3) + b(2)
+end subroutine
+""")
+
+case("pointer dummies, module pointers and pointer components that are pointer-assigned", "error", """\
+module grid
+  real(8), target :: w(10)
+  real(8), pointer :: p(:)
+end module
+subroutine s(x, n, f)
+  use grid
+  integer n
+  real(8) :: x(n), f
+  w(1:n) = x
+  p => w(2:n)
   f = sum(p**2)
 end subroutine
-""", error="pointer assignment is not supported")
+""", error="pointer assignment to 'p' (not a local pointer of 's') is not supported")
 
 case("type extension and dynamic dispatch (EXTENDS, CLASS with extensions)", "error", """\
 module shapes

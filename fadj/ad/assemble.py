@@ -11,6 +11,7 @@ from __future__ import annotations
 from fadj.ad.alloc_save import AllocSaver
 from fadj.ad.deriv import DerivRoutine
 from fadj.ad.dscope import DerivScope, diff_module_name
+from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir.program import Routine, Use
 from fadj.ir.symbols import Symbol
@@ -117,6 +118,7 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
     uses.append(Use("fadj_stack"))
     dr.uses = uses
     allocation_aware_stack_ops(dr, r, ds)
+    _pointers_are_associated(dr)
     # typed external derivative functions (split halves of external functions)
     for callee, version in called:
         if callee.module is None and callee.host is None and callee.is_function and version in ("fwd", "d"):
@@ -124,6 +126,22 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
             dr.externals.append(Symbol(f"{callee.name}_{version}", type=t, procedure=True))
     return dr
 
+
+
+def _pointers_are_associated(dr: DerivRoutine) -> None:
+    """``allocated(p)`` of a POINTER variable (one the code ALLOCATEs like an allocatable)
+    is ``associated(p)``: the engines write the allocatable form for both."""
+    from fadj.ir.visit import map_exprs
+    pointers = {s_.name for s_ in dr.symbols if s_.pointer and not s_.allocatable}
+    if not pointers:
+        return
+
+    def fn(e: E.Expr) -> E.Expr:
+        if isinstance(e, E.Call) and e.name == "allocated" and len(e.args) == 1 \
+                and isinstance(e.args[0], E.Name) and e.args[0].name in pointers:
+            return E.Call("associated", e.args)
+        return e
+    map_exprs(dr.body, lambda e: E.transform(e, fn))
 
 
 def _local_copy(s: Symbol) -> Symbol:

@@ -25,6 +25,7 @@ from fadj.passes.flatten_gotos import flatten_gotos
 from fadj.passes.lift_internals import lift_internals
 from fadj.passes.lower_constructors import lower_constructors
 from fadj.passes.lower_where import lower_where
+from fadj.passes.pointer_groups import pointer_groups
 from fadj.passes.resolve_bindings import resolve_procedure_pointers
 from fadj.passes.specialize_procedures import specialize_procedures
 from fadj.analysis.equivalence import check_equivalences
@@ -66,6 +67,7 @@ class ADContext:
     needed_commons: set[str] = field(default_factory=set)
     needed_types: set[str] = field(default_factory=set)                      # derived types needing t_diff
     profile: bool | str = False               # instrument call sites for `fadj profile` ("count" or True)
+    debug_checks: bool = False                # per-routine FADJ_DEBUG bookkeeping (debug builds only)
     profile_timed: set | None = None          # site keys to time (None: all)
     profile_sites: list = field(default_factory=list)                          # CallSite per profile slot
 
@@ -318,6 +320,7 @@ def normalise(prog: Program, externals: set[str]) -> None:
         if getattr(r, "_normalised", False):
             continue
         unshadow_intrinsics(r)
+        pointer_groups(r)
         typer = function_typer(prog, r)
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
         lower_constructors(r, typer)

@@ -212,4 +212,5 @@ def derivative_symbol(sym: Symbol, name: str, r: Routine, keep_common: bool = Fa
     if t is not None and t.base == "type":
         t = TypeSpec("type", 0, derived=diff_type_name(t.derived))
     return Symbol(name, type=t, dims=sym.dims, is_arg=False, allocatable=sym.allocatable,
-                  pointer=sym.pointer, optional=sym.optional and sym.is_arg, target=False, loc=sym.loc)
+                  pointer=sym.pointer, optional=sym.optional and sym.is_arg,
+                  target=sym.target, loc=sym.loc)     # pb => wb(2:n) needs wb a TARGET

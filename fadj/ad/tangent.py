@@ -178,7 +178,16 @@ class Tangenter:
     t_Goto = t_ComputedGoto = t_ArithmeticIf = _copy
 
     def t_Raw(self, st: S.Raw):
-        """I/O: a value read into an active variable has derivative 0."""
+        """I/O: a value read into an active variable has derivative 0.  A data pointer
+        assignment: the tangent pointer points at the target's tangent."""
+        if st.kind == "data_pointer":
+            out: list[S.Stmt] = [st]
+            for p, t in st.data_pointer:
+                if p in self.r.storage_groups and self.act.is_active_id(self.r, self.r.storage_groups[p]):
+                    pd = self.ds.dname(p)
+                    out.append(S.Raw(f"nullify({pd})" if t is None else f"{pd} => {expr_str(self.ds.dref(t))}",
+                                     loc=st.loc))
+            return out
         zeros: list[S.Stmt] = []
         for name in sorted(st.writes):
             if self.active_ref(E.Name(name)):

@@ -24,6 +24,9 @@ from fadj.ir.program import Routine
 
 
 def var_id(r: Routine, name: str) -> str:
+    gid = r.storage_groups.get(name)
+    if gid is not None:
+        return gid        # a data pointer or one of its targets: the storage group (passes/pointer_groups)
     sym = r.scope.lookup(name)
     if sym is None:
         return name
@@ -195,7 +198,9 @@ class Effects:
             uses = self._ids(r, ref_names(st.rhs) | subscript_names(st.lhs))
             b = E.base_name(st.lhs)
             defs = {var_id(r, b)}
-            kills = set(defs) if isinstance(st.lhs, E.Name) else set()
+            # a whole assignment kills the variable's value, unless a pointer may designate it
+            # (the storage group's other members keep theirs)
+            kills = set(defs) if isinstance(st.lhs, E.Name) and b not in r.storage_groups else set()
             if site is not None:
                 cu, cd = self.call_effects(site)
                 uses |= cu

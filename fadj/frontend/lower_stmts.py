@@ -306,13 +306,41 @@ class BodyLowerer(ConstructLowerer):
     def pointer_assignment(self, node, loc):
         """``obj%f => proc``: kept verbatim (it moves no data); passes/resolve_bindings binds
         the calls through a procedure-pointer component to the procedure the sources give it.
-        Data pointers are not supported."""
+
+        ``p => t`` / ``p => w(2:n, j)`` / ``p => q`` / ``p => null()`` of a data pointer: a Raw
+        statement carrying ``data_pointer = [(p, target or None)]`` (passes/pointer_groups puts
+        the pointer and its targets in one storage group).  Pointer components are not
+        supported."""
         obj, bounds, target = node.items
         if isinstance(target, F.Name) and type(obj).__name__ == "Data_Pointer_Object" and bounds is None:
             st = S.Raw(str(node), kind="proc_pointer", loc=loc)
             st.proc_pointer = (self.expr(obj.items[0], loc), str(obj.items[2]).lower(), str(target).lower())
             return st
-        raise UnsupportedError(loc, f"pointer assignment is not supported ('{str(node)[:60]}')")
+        if isinstance(obj, F.Name) and bounds is None:
+            name = str(obj).lower()
+            if isinstance(target, F.Intrinsic_Function_Reference) and str(target.items[0]).lower() == "null":
+                return self._data_pointer(node, [(name, None)], loc)
+            t = self.expr(target, loc)
+            if isinstance(t, (E.Name, E.Index)):
+                return self._data_pointer(node, [(name, t)], loc)
+        raise UnsupportedError(loc, f"pointer assignment is not supported ('{str(node)[:60]}'): fadj "
+                                    f"differentiates pointers to variables and sections of them")
+
+    def nullify(self, node, loc):
+        items = node.items[1].items
+        if not all(isinstance(x, F.Name) for x in items):
+            raise UnsupportedError(loc, f"NULLIFY of a pointer component is not supported ('{str(node)[:60]}')")
+        return self._data_pointer(node, [(str(x).lower(), None) for x in items], loc)
+
+    def _data_pointer(self, node, pairs, loc):
+        reads: set[str] = set()
+        for _, t in pairs:
+            if isinstance(t, E.Index):
+                for sub in t.subs:
+                    reads |= {x.name for x in E.walk(sub) if isinstance(x, (E.Name, E.Index))}
+        st = S.Raw(str(node), frozenset(reads), frozenset(), kind="data_pointer", loc=loc)
+        st.data_pointer = pairs
+        return st
 
     def select_case(self, node, loc):
         head = node.content[0]
@@ -494,7 +522,6 @@ def _group_regions(body: list) -> list[S.Stmt]:
 _IO_CLASSES = tuple(getattr(F, n) for n in (
     "Print_Stmt", "Write_Stmt", "Read_Stmt", "Open_Stmt", "Close_Stmt", "Inquire_Stmt",
     "Rewind_Stmt", "Backspace_Stmt", "Endfile_Stmt", "Flush_Stmt", "Format_Stmt", "Wait_Stmt",
-    "Nullify_Stmt",
 ) if hasattr(F, n))
 
 
@@ -546,6 +573,7 @@ _DISPATCH = {
     F.Computed_Goto_Stmt: _computed_goto,
     F.Forall_Stmt: BodyLowerer.forall_stmt,
     F.Pointer_Assignment_Stmt: BodyLowerer.pointer_assignment,
+    F.Nullify_Stmt: BodyLowerer.nullify,
     F.Forall_Construct: BodyLowerer.forall_construct,
     F.Associate_Construct: BodyLowerer.associate,
     F.Arithmetic_If_Stmt: _arith_if,

@@ -70,6 +70,9 @@ class Routine:
     has_implicit_none: bool = False
     data: list[str] = field(default_factory=list)  # DATA statements, re-emitted verbatim
     equivalences: list[tuple[Loc, str]] = field(default_factory=list)
+    #: data pointers and their targets: name -> id of the storage they may share
+    #: (passes/pointer_groups); analyses see one variable per group
+    storage_groups: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_function(self) -> bool:

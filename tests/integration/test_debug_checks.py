@@ -48,10 +48,11 @@ end program
 """
 
 
-def build(tmp_path, corrupt=None, fflags=None):
+def build(tmp_path, corrupt=None, fflags=None, debug=True):
+    """The derivative code of SOURCE built (``debug``: with ``differentiate --debug``'s bookkeeping)."""
     (tmp_path / "m.f90").write_text(SOURCE)
     out = tmp_path / "out"
-    differentiate([str(tmp_path / "m.f90")], "cost", "x", "f", outdir=out)
+    differentiate([str(tmp_path / "m.f90")], "cost", "x", "f", outdir=out, debug=debug)
     if corrupt is not None:
         f = out / "m_b.f90"
         f.write_text(corrupt(f.read_text()))
@@ -121,3 +122,20 @@ def test_unbalanced_joint_routine_is_reported_on_exit(tmp_path, gfortran):
     p = run(exe, True)
     assert p.returncode != 0
     assert "the stack holds" in p.stderr and "in inner_b" in p.stderr, p.stderr
+
+
+def test_plain_build_has_no_per_routine_checks_and_still_checks_pops(tmp_path, gfortran):
+    """Without --debug the derivative routines carry no FADJ_DEBUG tests (they cost tiny routines
+    a third of their time); the head reads FADJ_DEBUG, and the runtime still checks each pop
+    against its push."""
+    def corrupt(text):
+        assert "fadj_dbg_enter" not in text and "fadj_dbg_site" not in text
+        start = text.index("subroutine inner_b(")
+        end = text.index("end subroutine inner_b", start)
+        seg = text[start:end].replace("  do i = 2, n\n", "  call fadj_push(1.5d0)\n  do i = 2, n\n", 1)
+        seg = re.sub(r"(\n\s*end do\n)(\s*do i = n, 2, -1\n)", r"\1  call fadj_pop(n)\n\2", seg, count=1)
+        return text[:start] + seg + text[end:]
+    exe = build(tmp_path, corrupt, debug=False)
+    p = run(exe, True)
+    assert p.returncode != 0
+    assert "a pop of integer(4) (4 bytes) meets a push of real(8) (8 bytes)" in p.stderr, p.stderr

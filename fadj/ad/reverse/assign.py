@@ -135,9 +135,16 @@ class AssignMixin:
                                    lambda e: self.typer.rank_of(e) == 0 and self._real(e))
             out += [S.Assign(E.Name(name), value) for name, value in temps]
             parts = [(r_, p) for (r_, _), p in zip(parts, new)]
-        self_refs = [p for r_, p in parts if E.base_name(r_) == lhs_name]
-        others = [(r_, p) for r_, p in parts if E.base_name(r_) != lhs_name]
-        identical_only = all(r_ == lhs for r_, _ in parts if E.base_name(r_) == lhs_name)
+        # a pointer and its targets are one storage (p => b): b(i) = 2*p(i) reads what it writes
+        groups = self.r.storage_groups
+        lhs_store = groups.get(lhs_name, lhs_name)
+
+        def same(r_):
+            b = E.base_name(r_)
+            return groups.get(b, b) == lhs_store
+        self_refs = [p for r_, p in parts if same(r_)]
+        others = [(r_, p) for r_, p in parts if not same(r_)]
+        identical_only = all(r_ == lhs for r_, _ in parts if same(r_))
         if mask is not None:
             t = self.lhs_type(lhs)
             tmp = E.Name(self.ds.temp("tempb_a", t, rank))

@@ -59,7 +59,7 @@ class CallMixin:
             if site.callee is not None:
                 bwd.append(_call("fadj_stats_recompute"))
             name = self.ctx.call_name(self.r, site.callee, "b") if site.callee is not None else site.name + "_b"
-            bwd += pre + [self.debug_site(site), _call(name, *adj_args)] + post + [pop(x) for x in reversed(refs)]
+            bwd += pre + self.debug_site(site) + [_call(name, *adj_args)] + post + [pop(x) for x in reversed(refs)]
             return self.profiled(site, fwd, bwd)
         # split mode
         callee = site.callee
@@ -68,8 +68,8 @@ class CallMixin:
             fwd_call = S.Assign(st.lhs, E.Call(self.ctx.call_name(self.r, callee, "fwd"), tuple(prim_args)), loc=st.loc, label=st.label)
         else:
             fwd_call = S.CallStmt(self.ctx.call_name(self.r, callee, "fwd"), prim_args, loc=st.loc, label=st.label)
-        fwd = [push(x) for x in refs] + [self.debug_site(site), fwd_call] + sync
-        bwd = pre + [self.debug_site(site), _call(self.ctx.call_name(self.r, callee, "bwd"), *adj_args)] + post + \
+        fwd = [push(x) for x in refs] + self.debug_site(site) + [fwd_call] + sync
+        bwd = pre + self.debug_site(site) + [_call(self.ctx.call_name(self.r, callee, "bwd"), *adj_args)] + post + \
             [pop(x) for x in reversed(refs)]
         return self.profiled(site, fwd, bwd)
 
@@ -109,11 +109,14 @@ class CallMixin:
         bwd = [mv(to, frm), mv(tb, fb)] + [pop(x) for x in reversed(refs)] + back_to
         return fwd, bwd
 
-    def debug_site(self, site: CallSite) -> S.Stmt:
-        """FADJ_DEBUG: the source call site, for a report from inside the callee's derivative."""
+    def debug_site(self, site: CallSite) -> list[S.Stmt]:
+        """FADJ_DEBUG in a debug build: the source call site, for a report from inside the callee's
+        derivative.  (Not in other builds: a test per call costs tiny routines a third of their time.)"""
+        if not self.ctx.debug_checks:
+            return []
         loc = site.stmt.loc
         where = f"{loc.file}:{loc.line}" if loc is not None else site.name
-        return S.If([(E.Name("fadj_debug"), [_call("fadj_dbg_site", B.str_lit(where))])], None, logical_if=True)
+        return [S.If([(E.Name("fadj_debug"), [_call("fadj_dbg_site", B.str_lit(where))])], None, logical_if=True)]
 
     def profiled(self, site: CallSite, fwd: list[S.Stmt], bwd: list[S.Stmt]):
         """With ``fadj profile``: time the two parts of a call site and measure the stack they leave."""
@@ -403,8 +406,8 @@ class CallMixin:
                 continue
             b = E.base_name(a)
             vid = var_id(self.r, b)
-            if vid not in pushed or vid in covered:
-                continue
+            if vid not in pushed or (vid in covered and not vid.startswith("@")):
+                continue     # (each pointer of a storage group passed is saved where it points)
             fsym = callee.scope.local(f) if callee is not None else None
             ref = self.section_for(site, a, fsym)
             if ref is None:
@@ -480,9 +483,19 @@ class CallMixin:
         return E.Name(name)
 
     def ref_for_id(self, vid: str) -> E.Expr:
+        if vid.startswith("@"):
+            raise AssertionError(f"storage group {vid} has several variables: use refs_for_id")
         if is_global_id(vid):
             return self.ds.global_ref(vid)
         return self.whole(vid)
+
+    def refs_for_id(self, vid: str) -> list[E.Expr]:
+        """The variables that hold ``vid``'s values: a storage group of pointers is each of its
+        targets, whole (a pointer may designate any of them)."""
+        if vid.startswith("@"):
+            from fadj.passes.pointer_groups import group_targets
+            return [self.whole(t) for t in group_targets(self.r, vid)]
+        return [self.ref_for_id(vid)]
 
 
 def _add_components(types: dict, dst: E.Expr, src: E.Expr, tname: str) -> list[S.Stmt]:

@@ -14,6 +14,7 @@ from fadj.ir.symbols import INTEGER, TypeSpec
 
 from fadj.ad.reverse.stack import _call, look, pop, push
 from fadj.ad.reverse.sweep import Sweep
+from fadj.ad.reverse.pointers import no_pointer_assignments
 
 
 class ControlMixin:
@@ -170,8 +171,9 @@ class ControlMixin:
         steps: ADVANCE runs plain steps, TAKESHOT/RESTORE/DISCARD push/look/pop the state,
         each turn runs one step taped and at once its adjoint.
         """
+        no_pointer_assignments(st.body, st.loc, "a $AD BINOMIAL-CKP loop")
         p = self.pushed(st, sw)
-        refs = [self.ref_for_id(v) for v in sorted(p)]
+        refs = [x for v in sorted(p) for x in self.refs_for_id(v)]
         inner = self.sweep_for(st.body)
         fi, bi = self.body(st.body, inner)
         if not bi:
@@ -220,8 +222,9 @@ class ControlMixin:
 
     def r_Region(self, st: S.Region, sw):
         """A checkpointed fragment: snapshot, plain primal; later restore, re-run taped, adjoint, pop."""
+        no_pointer_assignments(st.body, st.loc, "a $AD CHECKPOINT-START/END region")
         p = self.pushed(st, sw)
-        refs = [self.ref_for_id(v) for v in sorted(p)]
+        refs = [x for v in sorted(p) for x in self.refs_for_id(v)]
         inner = self.sweep_for(st.body)
         fi, bi = self.body(st.body, inner)
         if not bi:

@@ -42,10 +42,11 @@ from fadj.ad.reverse.sweep import Sweep
 from fadj.ad.reverse.assign import AssignMixin
 from fadj.ad.reverse.calls import CallMixin
 from fadj.ad.reverse.control import ControlMixin
+from fadj.ad.reverse.pointers import PointerMixin
 from fadj.ad.reverse.routine import RoutineMixin
 
 
-class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
+class Reverser(AssignMixin, ControlMixin, CallMixin, PointerMixin, RoutineMixin):
     def __init__(self, ctx, r: Routine):
         self.ctx = ctx
         self.r = r
@@ -261,7 +262,7 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         return frozenset(out - unrestored)
 
     def _restorable(self, vid: str) -> bool:
-        if is_global_id(vid):
+        if is_global_id(vid) or vid.startswith("@"):
             return True
         s = self.r.scope.lookup(vid)
         return s is not None and not s.parameter and not s.procedure
@@ -433,7 +434,9 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, RoutineMixin):
         return [st], []
 
     def r_Raw(self, st: S.Raw, sw):
+        if st.kind == "data_pointer":
+            return self.r_data_pointer(st, sw)
         p = self.pushed(st, sw)
-        refs = [self.ref_for_id(v) for v in sorted(p)]
+        refs = [x for v in sorted(p) for x in self.refs_for_id(v)]
         return [push(x) for x in refs] + [st], [pop(x) for x in reversed(refs)]
 

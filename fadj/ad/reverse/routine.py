@@ -39,7 +39,7 @@ class RoutineMixin:
         active_f = set(self.ctx.derivative_formals(r))
         body: list[S.Stmt] = []
         zero = self.bwd_prologue + self.zero_locals()
-        fwd = self.local_formal_derivatives() + fwd
+        fwd = self.pointer_prologue() + self.local_formal_derivatives() + fwd
         if version == "b":
             save, restore = self.preserve_outputs() if is_head else ([], [])
             if is_head and self.ctx.profile:
@@ -53,9 +53,13 @@ class RoutineMixin:
                 if self.ctx.profile:
                     body.append(_call("fadj_prof_write", E.StrLit("'fadj_profile.dat'")))
         elif version == "fwd":
-            body = fwd + self.save_end_locals()[0]
+            if self.r.storage_groups:
+                import copy
+                from fadj.ad.reverse.pointers import without_derivative_pointers
+                fwd = without_derivative_pointers(copy.deepcopy(fwd))
+            body = fwd + self.save_end_locals()[0] + self.pointer_end_ops()[0]
         else:
-            body = self.save_end_locals()[1] + zero + bwd
+            body = self.pointer_end_ops()[1] + self.save_end_locals()[1] + zero + bwd
         args: list[str] = []
         for a in r.args:
             args.append(a)
@@ -74,8 +78,11 @@ class RoutineMixin:
         if self.ctx.prog.types:
             body = self.expand_derived(body)
         name = f"{r.name}_{version}"
-        body = debug_checks(body, name, r, balanced=version == "b", start=is_head and version == "b",
-                            half=version if version in ("fwd", "bwd") else None)
+        if self.ctx.debug_checks:
+            body = debug_checks(body, name, r, balanced=version == "b", start=is_head and version == "b",
+                                half=version if version in ("fwd", "bwd") else None)
+        elif is_head and version == "b":
+            body = [_call("fadj_dbg_start")] + body     # FADJ_DEBUG=1: the runtime checks every pop
         prefix = tuple(p for p in r.prefix if p == "recursive")
         if "elemental" in r.prefix:
             prefix = ("impure", "elemental")     # pushes to the stack: impure, applied element by element
@@ -232,7 +239,13 @@ class RoutineMixin:
         """Locals whose values at the end of the forward sweep the backward sweep needs (split mode)."""
         out = []
         recomputed = set().union(*self.recomputed.values())
+        from fadj.passes.pointer_groups import group_targets
+        ids = []
         for vid in sorted(self.main.req_end):
+            # a storage group of pointers: each of its targets (the pointers' records are
+            # saved by pointer_end_ops)
+            ids += group_targets(self.r, vid) if vid.startswith("@") else [vid]
+        for vid in ids:
             if is_global_id(vid) or vid in self.r.args or vid in recomputed:
                 continue
             sym = self.r.scope.local(vid)
@@ -250,6 +263,8 @@ class RoutineMixin:
         summ = self.eff.summary(self.r)
         save, restore = [], []
         for vid in sorted(summ.writes):
+            if vid.startswith("@"):
+                continue       # local pointers' storage: not an output
             if vid in self.restored or self._call_clobbers(vid):
                 ref = self.ref_for_id(vid) if is_global_id(vid) else self.whole(vid)
                 sym = self.r.scope.lookup(ref.name) if isinstance(ref, E.Name) else None

@@ -1,0 +1,225 @@
+"""Data pointers: a pointer and its targets are one storage for the analyses
+(passes/pointer_groups); the derivative pointer follows the primal one, and the backward sweep
+re-creates each association the forward sweep had (ad/reverse/pointers.py).  Checked with
+``fadj check`` (tangent, adjoint, dot-product test), joint and split."""
+from __future__ import annotations
+
+import pytest
+
+from fadj.ad.plan import CheckpointOptions
+from fadj.tools.check import CheckOptions, run_check
+from tests.helpers import run_cli
+
+# the swap of time levels: old and new exchange their targets after every step
+SWAP = """\
+subroutine step(n, old, new, c)
+  integer n
+  double precision old(n), new(n), c
+  integer i
+  new(1) = old(1)
+  new(n) = old(n)
+  do i = 2, n - 1
+    new(i) = old(i) + c*(old(i-1) - 2*old(i) + old(i+1)) + 0.1d0*old(i)**2
+  end do
+end subroutine
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  double precision, target :: a(n), b(n)
+  double precision, pointer :: old(:), new(:), tmp(:)
+  integer it
+  a = x
+  b = 0
+  old => a
+  new => b
+  do it = 1, 5
+    call step(n, old, new, 0.2d0)
+    tmp => old
+    old => new
+    new => tmp
+  end do
+  f = sum(old**2) + a(2)*b(3)
+end subroutine
+"""
+
+# pointers to columns of a dummy argument, re-pointed in a loop (the group is the dummy);
+# a pointer to an inner section of a local, nullified at the end
+SECTIONS = """\
+module relaxm
+contains
+subroutine relax(n, m, w, c)
+  integer n, m
+  double precision, target :: w(n, m)
+  double precision c
+  double precision, pointer :: col(:), prev(:)
+  integer j
+  do j = 2, m
+    prev => w(:, j-1)
+    col => w(:, j)
+    col = col + c*prev**2
+  end do
+end subroutine
+end module
+subroutine cost(x, n, f)
+  use relaxm
+  integer n
+  double precision x(n), f
+  double precision, target :: g(n, 3)
+  double precision, pointer :: inner(:)
+  g(:, 1) = x
+  g(:, 2) = 2*x
+  g(:, 3) = x**2
+  call relax(n, 3, g, 0.3d0)
+  inner => g(2:n-1, 3)
+  inner = inner*g(2:n-1, 1)
+  f = sum(inner**2) + sum(g)
+  nullify(inner)
+end subroutine
+"""
+
+# a scalar pointer to one element after another, and a rank-1 pointer in one group
+SCALAR = """\
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  double precision, target :: w(n)
+  double precision, pointer :: s, v(:)
+  integer i
+  w = x
+  f = 0
+  do i = 1, n
+    s => w(i)
+    s = s**2 + 0.5d0*s
+    f = f + s*w(1)
+  end do
+  v => w
+  f = f + sum(v*x)
+end subroutine
+"""
+
+# writes through the target read through the pointer in one statement (b(i) = p(i-1)*b(i)...)
+ALIASED = """\
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  double precision, target :: b(n)
+  double precision, pointer :: p(:)
+  integer i
+  b = x
+  p => b
+  do i = 2, n
+    b(i) = p(i-1)*b(i) + sin(p(i))
+  end do
+  p(1:n-1) = p(2:n)**2
+  b(2:n) = p(1:n-1)*b(2:n) + 0.5d0*p(2:n)
+  b(1) = 2*p(1)
+  f = sum(b**2)
+end subroutine
+"""
+
+
+# a pointer ALLOCATEd and freed like an allocatable, and nullified (not pointer-assigned): the
+# derivative code asks associated(), not allocated()
+ALLOCATED_POINTER = """\
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  double precision, pointer :: w(:)
+  nullify(w)
+  allocate(w(n))
+  w = x**2
+  f = sum(w*x)
+  deallocate(w)
+  nullify(w)
+end subroutine
+"""
+
+
+@pytest.mark.parametrize("source", [SWAP, SECTIONS, SCALAR, ALIASED, ALLOCATED_POINTER],
+                         ids=["swap", "sections", "scalar", "aliased", "allocated-pointer"])
+@pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
+def test_pointer_derivatives(tmp_path, gfortran, source, split):
+    (tmp_path / "p.f90").write_text(source)
+    rep = run_check(CheckOptions([str(tmp_path / "p.f90")], "cost", "x", "f", outdir=tmp_path / "chk",
+                                 sizes=["n=6"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+    assert rep.passed, rep.output[-2000:]
+
+
+def _error(tmp_path, src: str) -> str:
+    (tmp_path / "e.f90").write_text(src)
+    p = run_cli("differentiate", "e.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    return lines[0]
+
+
+def test_pointer_assignment_in_a_binomial_loop_is_an_error(tmp_path):
+    src = SWAP.replace("  do it = 1, 5", "  !$AD BINOMIAL-CKP 5 2 1\n  do it = 1, 5")
+    assert _error(tmp_path, src) == ("e.f90:24: error: pointer assignment inside a $AD BINOMIAL-CKP loop is not "
+                                     "supported yet (move it out)")
+
+
+def test_pointer_assignment_in_a_checkpointed_region_is_an_error(tmp_path):
+    src = SWAP.replace("    tmp => old\n", "    !$AD CHECKPOINT-START\n    tmp => old\n    !$AD CHECKPOINT-END\n")
+    assert _error(tmp_path, src) == ("e.f90:24: error: pointer assignment inside a $AD CHECKPOINT-START/END region "
+                                     "is not supported yet (move it out)")
+
+
+def test_pointer_dummy_assigned_is_an_error(tmp_path):
+    msg = _error(tmp_path, """\
+module m
+contains
+  subroutine point(p, w)
+    double precision, pointer :: p(:)
+    double precision, target :: w(:)
+    p => w(2:)
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use m
+  integer n
+  double precision, target :: x(n)
+  double precision f
+  double precision, pointer :: q(:)
+  call point(q, x)
+  f = sum(q**2)
+end subroutine
+""")
+    assert msg == ("e.f90:6: error: pointer assignment to 'p' (a dummy argument) is not supported: fadj "
+                   "differentiates local pointers")
+
+
+def test_section_of_a_pointer_is_an_error(tmp_path):
+    msg = _error(tmp_path, """\
+subroutine cost(x, n, f)
+  integer n
+  double precision x(n), f
+  double precision, target :: w(n)
+  double precision, pointer :: p(:), q(:)
+  w = x
+  p => w
+  q => p(2:n)
+  f = sum(q**2)
+end subroutine
+""")
+    assert msg == ("e.f90:8: error: pointer 'q' => a section of pointer 'p' is not supported (point it at a "
+                   "section of the target)")
+
+
+def test_pointers_to_a_dummy_and_a_local_is_an_error(tmp_path):
+    msg = _error(tmp_path, """\
+subroutine cost(x, n, f)
+  integer n
+  double precision, target :: x(n)
+  double precision f
+  double precision, target :: w(n)
+  double precision, pointer :: p(:)
+  w = 2*x
+  p => x
+  f = sum(p)
+  p => w
+  f = f + sum(p**2)
+end subroutine
+""")
+    assert msg == "e.f90:8: error: pointers of 'cost' that may point to dummy argument 'x' and to 'w' are not supported"

@@ -254,14 +254,48 @@ case("DATA and SAVE", "supported", """\
       END
 """, suffix=".f")
 
-case("EQUIVALENCE", "error", """\
-      SUBROUTINE S(X, N, F)
-      DOUBLE PRECISION X(N), F, A(4), B(4)
-      EQUIVALENCE (A(1), B(1))
-      A(1) = X(1)
-      F = B(1)**2
+case("EQUIVALENCE of written real storage (work arrays split by EQUIVALENCE)", "supported", """\
+      SUBROUTINE WORK(X, N, F)
+      INTEGER N, I
+      DOUBLE PRECISION X(N), F
+      DOUBLE PRECISION V(10), P(5), Q(5)
+      EQUIVALENCE (V(1), P(1)), (V(6), Q(1))
+      DO 10 I = 1, 5
+        P(I) = X(I)*X(I+1)
+        Q(I) = COS(X(I))
+   10 CONTINUE
+      CALL SCALE(V, 10)
+      F = 0
+      DO 20 I = 1, 5
+        F = F + P(I)*Q(I) + V(I+5)**3
+   20 CONTINUE
       END
-""", suffix=".f", error="EQUIVALENCE of 'a', which 's' writes, is not supported")
+      SUBROUTINE SCALE(V, M)
+      INTEGER M, I
+      DOUBLE PRECISION V(M)
+      DO 30 I = 2, M
+        V(I) = V(I) * V(I-1) * 0.3D0 + V(I)
+   30 CONTINUE
+      END
+      SUBROUTINE S(X, N, F)
+      INTEGER N
+      DOUBLE PRECISION X(N), F, G
+      CALL WORK(X, N, F)
+      CALL WORK(X, N, G)
+      F = F*G
+      END
+""", suffix=".f")
+
+case("EQUIVALENCE of active real storage with another type or kind", "error", """\
+      SUBROUTINE S(X, N, F)
+      DOUBLE PRECISION X(N), F, W(4)
+      INTEGER K(8)
+      EQUIVALENCE (W(1), K(1))
+      W(1) = X(1)
+      W(2) = X(2)**2
+      F = W(1)*W(2)
+      END
+""", suffix=".f", error="EQUIVALENCE of active real storage with a value of another type or kind")
 
 case("EQUIVALENCE of constants (machine constants from DATA bit patterns)", "supported", """\
       DOUBLE PRECISION FUNCTION DMACH(I)

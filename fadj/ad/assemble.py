@@ -11,6 +11,7 @@ from __future__ import annotations
 from fadj.ad.alloc_save import AllocSaver
 from fadj.ad.deriv import DerivRoutine
 from fadj.ad.dscope import DerivScope, diff_module_name
+from fadj.analysis.equivalence import derivative_equivalences
 from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir.program import Routine, Use
@@ -64,6 +65,9 @@ def _procedures_passed(r: Routine) -> set[str]:
 
 def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routine, str]],
            result_is_local: bool = True) -> DerivRoutine:
+    # derivatives of active EQUIVALENCE storage share it as the values do (declared first)
+    deq = derivative_equivalences(r, ds.dname, lambda vid: ds.ctx.activity.is_active_id(r, vid)) \
+        if r.equivalences and r.storage_groups else []
     syms, externals = primal_symbols(r, [a for a in dr.args], result_is_local)
     if dr.kind == "function" and dr.result is not None:
         syms = [s.copy(is_result=True) if s.name == dr.result else s for s in syms]
@@ -87,7 +91,7 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
     dr.externals = externals
     dr.commons = dict(r.commons)
     dr.commons.update(ds.commons)
-    dr.data = [text for _, text in r.equivalences] + list(r.data)
+    dr.data = [text for _, text in r.equivalences] + deq + list(r.data)
     uses = [Use(u.module, list(u.only) if u.only is not None else None, dict(u.renames)) for u in r.uses]
     uses += ds.uses
     # derivative module variables
@@ -203,6 +207,6 @@ def primal_copy(r: Routine) -> DerivRoutine:
     dr.symbols = syms
     dr.externals = externals
     dr.commons = dict(r.commons)
-    dr.data = [text for _, text in r.equivalences] + list(r.data)
+    dr.data = [text for _, text in r.equivalences] + deq + list(r.data)
     dr.uses = [Use(u.module, list(u.only) if u.only is not None else None, dict(u.renames)) for u in r.uses]
     return dr

@@ -28,7 +28,7 @@ from fadj.passes.lower_where import lower_where
 from fadj.passes.pointer_groups import pointer_groups
 from fadj.passes.resolve_bindings import resolve_procedure_pointers
 from fadj.passes.specialize_procedures import specialize_procedures
-from fadj.analysis.equivalence import check_equivalences
+from fadj.analysis.equivalence import check_active_equivalences, check_equivalences
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
 from fadj.passes.unshadow_intrinsics import unshadow_intrinsics
@@ -294,6 +294,8 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     vars_l = _check_head_vars(head, vars_, "vars", effects, prog.types)
     outs_l = _check_head_vars(head, outvars, "outvars", effects, prog.types)
     act = analyse_activity(cg, effects, routines, head, vars_l, outs_l)
+    for r in routines:
+        check_active_equivalences(r, lambda vid, r=r: act.is_active_id(r, vid))
     ctx = ADContext(prog, head, vars_l, outs_l, opts, cg, effects, act, routines, mode=mode)
     for r in routines:
         for loc, what in getattr(r, "omp_dropped", ()):

@@ -44,7 +44,8 @@ def fresh_writes(r, body: list[S.Stmt], types: dict | None = None) -> dict[int, 
         return (s is not None and not s.is_arg and not s.save and s.init is None and s.common is None
                 and s.module is None and not s.pointer and not s.target and not s.allocatable
                 and not s.parameter and not s.procedure and not s.is_result and not s.host
-                and not has_allocatable_parts(s, types))
+                and not has_allocatable_parts(s, types)
+                and name not in r.storage_groups)     # (EQUIVALENCE: other names write it too)
 
     def visit(stmts: list[S.Stmt], loops: list[S.Stmt]):
         for st in stmts:

@@ -102,7 +102,7 @@ def recomputable(r, eff, body: list[S.Stmt], is_global, pure=None, pure_call=Non
     for v, alist in order:
         sym = r.scope.local(v)
         if sym is None or sym.dims or sym.is_arg or sym.parameter or sym.save or sym.common is not None \
-                or sym.module is not None or is_global(var_id(r, v)):
+                or sym.module is not None or is_global(var_id(r, v)) or v in r.storage_groups:
             continue
         if sym.type is None or sym.type.base not in ("integer", "real"):
             continue

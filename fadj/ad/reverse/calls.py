@@ -17,6 +17,7 @@ from fadj.rules.partials import real_kind_of
 
 from fadj.ad.reverse.stack import _call, look, pop, push
 from fadj.ad.reverse.sweep import Sweep
+from fadj.backend.fortran import expr_str
 
 
 class CallMixin:
@@ -95,19 +96,32 @@ class CallMixin:
         storage back from ``to``, then ``to`` its own old value (saved, if needed) and a zero
         adjoint of that shape (the old values were destroyed)."""
         frm, to = (a.value if isinstance(a, E.Keyword) else a for a in st.args)
-        if not (isinstance(frm, E.Name) and isinstance(to, E.Name)):
-            raise UnsupportedError(st.loc, "move_alloc of components of active derived types is not supported")
+        whole = lambda x: isinstance(x, E.Name) or (isinstance(x, E.Component) and not x.subs)   # noqa: E731
+        if not (whole(frm) and whole(to)):
+            raise UnsupportedError(st.loc, "move_alloc of an element of an array of derived type is not supported")
+        for x in (frm, to):
+            if not self.active_ref(x):
+                raise UnsupportedError(st.loc, f"move_alloc between an active and a passive array "
+                                               f"('{expr_str(x)}' is passive) is not supported")
         fb, tb = self.ds.dref(frm), self.ds.dref(to)
         mv = lambda a, b: S.CallStmt("move_alloc", [a, b], loc=st.loc)   # noqa: E731
-        fwd = [push(x) for x in refs] + [st, mv(fb, tb)]
-        sym = self.r.scope.lookup(to.name)
-        zero = E.RealLit(f"0.0_{max(8, sym.type.kind) if sym is not None and sym.type else 8}")
+        fwd = [push(x) for x in refs] + [st]
+        if not any(self._is_dummy_part(x) for x in (frm, to)):
+            # locals: their adjoints (zero in the forward sweep) keep the shapes of the values; a
+            # dummy's adjoint holds the caller's live adjoint (and a _fwd half has none): it only
+            # moves backward
+            fwd.append(mv(fb, tb))
+        zero = E.RealLit(f"0.0_{real_kind_of(to, self.typer)}")
         back_to = [S.If([(E.Call("allocated", (to,)), [
-            S.If([(E.UnOp(".not.", E.Call("allocated", (tb,))), [S.Allocate([tb], options=f"mold={to.name}")])],
+            S.If([(E.UnOp(".not.", E.Call("allocated", (tb,))), [S.Allocate([tb], options=f"mold={expr_str(to)}")])],
                  None, logical_if=True),
             S.Assign(tb, zero)])], None)]
         bwd = [mv(to, frm), mv(tb, fb)] + [pop(x) for x in reversed(refs)] + back_to
         return fwd, bwd
+
+    def _is_dummy_part(self, ref: E.Expr) -> bool:
+        sym = self.r.scope.lookup(E.base_name(ref))
+        return sym is not None and (sym.is_arg or sym.is_global or sym.is_result)
 
     def debug_site(self, site: CallSite) -> list[S.Stmt]:
         """FADJ_DEBUG in a debug build: the source call site, for a report from inside the callee's

@@ -668,18 +668,52 @@ end subroutine
 """
 
 
+# the same swap of whole allocatable dummies (was silently wrong before: relative error 0.39)
+MOVE_ALLOC_DUMMIES = """\
+module swapper
+  implicit none
+contains
+  subroutine swap(a, b)
+    double precision, allocatable, intent(inout) :: a(:), b(:)
+    double precision, allocatable :: t(:)
+    call move_alloc(a, t)
+    call move_alloc(b, a)
+    call move_alloc(t, b)
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use swapper
+  integer n, it, i
+  double precision x(n), f
+  double precision, allocatable :: u(:), v(:)
+  allocate(u(n), v(n))
+  u = x
+  v = 0
+  do it = 1, 3
+    do i = 2, n - 1
+      v(i) = u(i) + 0.2d0*(u(i-1) - 2*u(i) + u(i+1)) + 0.1d0*u(i)**2
+    end do
+    v(1) = u(1)
+    v(n) = u(n)
+    call swap(u, v)
+  end do
+  f = sum(u**2) + v(2)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
                                     DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
                                     INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS,
                                     SHADOWED_INTRINSICS, LABELLED_CONSTRUCTS, GENERIC_FUNCTION_RESULT,
                                     PRIVATE_COMPONENTS, PRIVATE_NAME_CLASH, OVERLOADED_FIELD_OPERATORS,
-                                    MOVE_ALLOC_COMPONENTS],
+                                    MOVE_ALLOC_COMPONENTS, MOVE_ALLOC_DUMMIES],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
                               "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
                               "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos",
                               "shadowed-intrinsics", "labelled-constructs", "generic-function-result",
                               "private-components", "private-name-clash", "overloaded-field-operators",
-                              "move-alloc-components"])
+                              "move-alloc-components", "move-alloc-dummies"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

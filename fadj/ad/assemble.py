@@ -207,6 +207,6 @@ def primal_copy(r: Routine) -> DerivRoutine:
     dr.symbols = syms
     dr.externals = externals
     dr.commons = dict(r.commons)
-    dr.data = [text for _, text in r.equivalences] + deq + list(r.data)
+    dr.data = [text for _, text in r.equivalences] + list(r.data)
     dr.uses = [Use(u.module, list(u.only) if u.only is not None else None, dict(u.renames)) for u in r.uses]
     return dr

@@ -25,6 +25,7 @@ from fadj.passes.flatten_gotos import flatten_gotos
 from fadj.passes.lift_internals import lift_internals
 from fadj.passes.lower_constructors import lower_constructors
 from fadj.passes.lower_where import lower_where
+from fadj.passes.inline_pointer_moves import inline_pointer_moves
 from fadj.passes.pointer_groups import pointer_groups
 from fadj.passes.resolve_bindings import resolve_procedure_pointers
 from fadj.passes.specialize_procedures import specialize_procedures
@@ -289,6 +290,9 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     check_missing(cg, routines, opts.externals)
     for r in routines:
         check_equivalences(r)
+        if getattr(r, "_pointer_moves", False):
+            raise UnsupportedError(r.loc, f"'{r.name}' re-points its pointer arguments, and a call passes it "
+                                          f"something other than the caller's own local pointers: not supported")
     effects = Effects(cg)
     effects.compute(routines)
     vars_l = _check_head_vars(head, vars_, "vars", effects, prog.types)
@@ -322,6 +326,7 @@ def normalise(prog: Program, externals: set[str]) -> None:
         if getattr(r, "_normalised", False):
             continue
         unshadow_intrinsics(r)
+        inline_pointer_moves(prog, r, resolve)
         pointer_groups(r)
         typer = function_typer(prog, r)
         hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)

@@ -40,6 +40,12 @@ def pointer_groups(r: Routine) -> None:
     stmts = pointer_statements(r)
     if not stmts:
         return
+    from fadj.passes.inline_pointer_moves import pointer_only
+    if r.args and pointer_only(r):
+        # it only re-points its pointer dummies: inlined where it is called (inline_pointer_moves);
+        # a call left (its actuals are not the caller's local pointers) is an error in prepare
+        r._pointer_moves = True       # type: ignore[attr-defined]
+        return
     # pointers that are only nullified (an ALLOCATEd pointer, used like an allocatable) stay out
     pointed = {p for st in stmts for p, t in st.data_pointer if t is not None}
     pointed |= {E.base_name(t) for st in stmts for _, t in st.data_pointer if t is not None}

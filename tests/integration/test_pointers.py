@@ -118,6 +118,50 @@ end subroutine
 """
 
 
+# the time levels swapped by a routine with pointer dummies (a course's swap_pointers): the call
+# is inlined into the caller, whose pointers fadj follows
+SWAP_BY_A_CALL = """\
+module swapping
+  implicit none
+contains
+  subroutine swap_pointers(a, b)
+    double precision, dimension(:), pointer, intent(inout) :: a, b
+    double precision, dimension(:), pointer :: tmp
+    tmp => a
+    a => b
+    b => tmp
+  end subroutine
+  subroutine kernel(new, old)
+    double precision, intent(inout) :: new(:)
+    double precision, intent(in) :: old(:)
+    integer :: i
+    new(1) = old(1)
+    new(size(old)) = old(size(old))
+    do i = 2, size(old) - 1
+      new(i) = 0.25d0*(old(i-1) + old(i+1)) + 0.5d0*old(i)**2
+    end do
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use swapping
+  integer n
+  double precision x(n), f
+  double precision, allocatable, target :: u(:), v(:)
+  double precision, pointer :: old(:), new(:)
+  integer :: step
+  allocate(u(n), v(n))
+  u = x
+  old => u
+  new => v
+  do step = 1, 4
+    call kernel(new, old)
+    call swap_pointers(old, new)
+  end do
+  f = sum(old**2) + new(2)
+end subroutine
+"""
+
+
 # a pointer ALLOCATEd and freed like an allocatable, and nullified (not pointer-assigned): the
 # derivative code asks associated(), not allocated()
 ALLOCATED_POINTER = """\
@@ -135,8 +179,8 @@ end subroutine
 """
 
 
-@pytest.mark.parametrize("source", [SWAP, SECTIONS, SCALAR, ALIASED, ALLOCATED_POINTER],
-                         ids=["swap", "sections", "scalar", "aliased", "allocated-pointer"])
+@pytest.mark.parametrize("source", [SWAP, SECTIONS, SCALAR, ALIASED, ALLOCATED_POINTER, SWAP_BY_A_CALL],
+                         ids=["swap", "sections", "scalar", "aliased", "allocated-pointer", "swap-by-a-call"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_pointer_derivatives(tmp_path, gfortran, source, split):
     (tmp_path / "p.f90").write_text(source)
@@ -223,3 +267,15 @@ subroutine cost(x, n, f)
 end subroutine
 """)
     assert msg == "e.f90:8: error: pointers of 'cost' that may point to dummy argument 'x' and to 'w' are not supported"
+
+
+def test_pointer_moves_with_other_actuals_are_an_error(tmp_path):
+    src = SWAP_BY_A_CALL.replace("    call swap_pointers(old, new)\n", "    call swap_pointers(old, new)\n    call relay(old, new)\n")
+    src = src.replace("end module\n", """  subroutine relay(p, q)
+    double precision, dimension(:), pointer, intent(inout) :: p, q
+    call swap_pointers(p, q)
+  end subroutine
+end module
+""", 1)
+    assert _error(tmp_path, src) == ("e.f90:4: error: 'swap_pointers' re-points its pointer arguments, and a call "
+                                     "passes it something other than the caller's own local pointers: not supported")

@@ -331,7 +331,10 @@ class Tangenter:
             pre += self.allocate_result(st, site, lhs)
         if any(E.base_name(a) == E.base_name(lhs) for a in site.args if isinstance(a, E.REF_TYPES)):
             # v = f(v): the primal result must not alias an argument of f_d
-            tmp = E.Name(self.ds.temp("res", ltype))
+            rank = self.typer.rank_of(lhs)
+            tmp = E.Name(self.ds.temp("res", ltype, rank))
+            if rank:
+                pre.append(S.Assign(tmp, lhs))      # an array result: the temporary takes v's shape
             post.append(S.Assign(lhs, tmp))
             res = tmp
         call = S.Assign(target, E.Call(name, tuple(args + [res])), loc=st.loc)

@@ -368,8 +368,8 @@ class DeclLowerer:
         """``procedure(iface) :: f``: a procedure (a dummy one, usually) with iface's characteristics."""
         iface, attrs, decls = node.items
         words = str(attrs).lower().replace(" ", "") if attrs is not None else ""
-        if "pointer" in words:
-            raise UnsupportedError(loc, f"procedure pointers are not supported ('{str(node)[:60]}')")
+        # a procedure pointer (``procedure(f), pointer :: rhs``): its calls go to the one procedure
+        # the sources point it to (passes/resolve_bindings.resolve_procedure_pointers)
         isym = self.scope.lookup(str(iface).lower()) if iface is not None and isinstance(iface, F.Name) else None
         for d in decls.items:
             name = str(d.items[0] if hasattr(d, "items") and d.items else d).lower()
@@ -377,6 +377,7 @@ class DeclLowerer:
             s.procedure = True
             s.external = True
             s.optional = s.optional or "optional" in words.split(",")
+            s.pointer = s.pointer or "pointer" in words.split(",")
             if isym is not None and isym.type is not None:
                 s.type = isym.type
             elif iface is not None and not isinstance(iface, F.Name):

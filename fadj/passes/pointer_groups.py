@@ -37,6 +37,7 @@ def group_pointers(r: Routine) -> list[str]:
 
 def pointer_groups(r: Routine) -> None:
     """Fill ``r.storage_groups`` (name -> group id) from its pointer assignments."""
+    _procedure_pointers(r)
     stmts = pointer_statements(r)
     if not stmts:
         return
@@ -103,3 +104,20 @@ def _check_pointer(r: Routine, p: str, st: S.Stmt) -> None:
         what = "a dummy argument" if sym is not None and sym.is_arg else "not a local pointer of " + repr(r.name)
         raise UnsupportedError(st.loc, f"pointer assignment to '{p}' ({what}) is not supported: fadj "
                                        f"differentiates local pointers")
+
+
+def _procedure_pointers(r: Routine) -> None:
+    """``rhs => lorenz`` of a procedure pointer variable is not a data pointer: it becomes the
+    statement resolve_procedure_pointers reads (as ``obj%f => proc`` of a component is)."""
+    for st in pointer_statements(r):
+        pairs = st.data_pointer
+        sym = r.scope.lookup(pairs[0][0])
+        if sym is None or not (sym.procedure and sym.pointer):
+            continue
+        if len(pairs) != 1 or not isinstance(pairs[0][1], (E.Name, type(None))):
+            raise UnsupportedError(st.loc, f"'{st.text[:60]}': a procedure pointer is pointed to a procedure by "
+                                           f"name only")
+        st.kind = "proc_pointer"
+        t = pairs[0][1]
+        st.proc_pointer = (None, pairs[0][0], t.name if t is not None else None)    # None: nullified
+        del st.data_pointer

@@ -10,6 +10,7 @@ at all (NOPASS).  The procedure is made visible where it is called (a USE of its
 from __future__ import annotations
 
 from fadj.analysis.callgraph import resolve
+from fadj.analysis.effects import var_id
 from fadj.errors import UnsupportedError
 from fadj.frontend.lower_exprs import BOUND
 from fadj.ir import expr as E
@@ -201,6 +202,16 @@ def resolve_procedure_pointers(prog: Program, resolve) -> set:
             if pp is None:
                 continue
             obj, comp, target = pp
+            if obj is None:
+                # a procedure pointer variable (``rhs => lorenz``), keyed by its storage
+                if target is None:
+                    continue       # nullified
+                proc = resolve(prog, r, target, None)
+                if proc is None:
+                    raise UnsupportedError(st.loc, f"'{target}' pointed to by '{comp}' is not a procedure of the "
+                                                   f"sources")
+                targets.setdefault(("", var_id(r, comp)), set()).add(proc)
+                continue
             t = typer.type_of(obj)
             dt = prog.types.get(t.derived) if t is not None and t.base == "type" else None
             if dt is None or comp not in dt.proc_pointers:
@@ -215,6 +226,20 @@ def resolve_procedure_pointers(prog: Program, resolve) -> set:
     changed = set()
     for r in list(prog.order):
         res = _Resolver(prog, r)
+
+        def fix_var(name: str, loc) -> str | None:
+            """A call through a procedure pointer variable: the one procedure it points to."""
+            sym = r.scope.lookup(name)
+            if sym is None or not (sym.procedure and sym.pointer):
+                return None
+            procs = targets.get(("", var_id(r, name)), set())
+            if len(procs) != 1:
+                what = "never points to a procedure of the sources" if not procs else \
+                    f"points to {len(procs)} procedures ({', '.join(sorted(p.name for p in procs))})"
+                raise UnsupportedError(loc, f"procedure pointer '{name}' {what}: fadj needs the one it calls")
+            proc = next(iter(procs))
+            res.visible(proc)
+            return proc.name
 
         def fix(name: str, args: list, loc) -> tuple[str, list] | None:
             dt = res.type_of(args[0])
@@ -243,9 +268,19 @@ def resolve_procedure_pointers(prog: Program, resolve) -> set:
                 if got is not None:
                     st.name, st.args = got[0], got[1]
                     hit = True
+            elif isinstance(st, S.CallStmt):
+                got_name = fix_var(st.name, st.loc)
+                if got_name is not None:
+                    st.name = got_name
+                    hit = True
 
         def fn(e: E.Expr) -> E.Expr:
             nonlocal hit
+            if isinstance(e, E.Call) and not e.name.startswith(BOUND):
+                got_name = fix_var(e.name, r.loc)
+                if got_name is not None:
+                    hit = True
+                    return E.Call(got_name, e.args)
             if isinstance(e, E.Call) and e.name.startswith(BOUND):
                 got = fix(e.name, list(e.args), r.loc)
                 if got is not None:

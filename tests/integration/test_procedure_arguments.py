@@ -252,10 +252,74 @@ end subroutine
 """
 
 
+# a module-level procedure pointer set once by an initialisation routine, called through the
+# pointer in another module (a Lorenz model's `system => lorenz_system`), with an array result
+# assigned to its own argument (`s = euler(t, s, h)`) in a time loop
+MODULE_PROCEDURE_POINTER = """\
+module rhs_iface_m
+  implicit none
+  abstract interface
+    function rhs_iface(t, s) result(d)
+      double precision, intent(in) :: t, s(:)
+      double precision :: d(size(s))
+    end function
+  end interface
+end module
+module models
+  implicit none
+contains
+  function lorenz(t, s) result(d)
+    double precision, intent(in) :: t, s(:)
+    double precision :: d(size(s))
+    d(1) = 10d0*(s(2) - s(1))
+    d(2) = s(1)*(28d0 - s(3)) - s(2)
+    d(3) = s(1)*s(2) - 8d0/3d0*s(3) + 0*t
+  end function
+end module
+module system
+  use rhs_iface_m
+  implicit none
+  procedure(rhs_iface), pointer :: rhs => null()
+contains
+  subroutine system_init(name)
+    use models, only: lorenz
+    character(*), intent(in) :: name
+    if (name == 'lorenz') then
+      rhs => lorenz
+    end if
+  end subroutine
+end module
+module stepper
+  implicit none
+contains
+  function euler(t, s, h) result(y)
+    use system, only: rhs
+    double precision, intent(in) :: t, s(:), h
+    double precision :: y(size(s))
+    y = s + h*rhs(t, s)
+  end function
+end module
+subroutine cost(x, n, f)
+  use system, only: system_init
+  use stepper, only: euler
+  integer n, i
+  double precision x(n), f, s(3), t
+  call system_init('lorenz')
+  s = x(1:3)
+  t = 0
+  do i = 1, 20
+    s = euler(t, s, 0.002d0)
+    t = t + 0.002d0
+  end do
+  f = sum(s**2)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source,suffix", [(ODE, ".f90"), (QUAD, ".f"), (NEWTON, ".f90"), (OO_SOLVER, ".f90"),
-                                           (OPTIONAL_PROC, ".f90")],
+                                           (OPTIONAL_PROC, ".f90"), (MODULE_PROCEDURE_POINTER, ".f90")],
                          ids=["rk4-two-levels", "f77-function-dummy", "newton-module-state", "oo-solver-pointer",
-                              "optional-procedure"])
+                              "optional-procedure", "module-procedure-pointer"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_procedure_argument_derivatives(tmp_path, gfortran, source, suffix, split):
     (tmp_path / f"s{suffix}").write_text(source)
@@ -397,3 +461,19 @@ def test_user_module_and_head_in_one_file(tmp_path, gfortran, split):
                                  checkpoint=CheckpointOptions(nocheckpoint=split)))
     assert rep.passed, rep.output[-2000:]
     assert (tmp_path / "chk" / "user_problem_diff.f90").exists()
+
+
+def test_procedure_pointer_with_two_targets_named(tmp_path):
+    src = MODULE_PROCEDURE_POINTER.replace("      rhs => lorenz\n", "      rhs => lorenz\n    else\n      rhs => lorenz2\n")
+    src = src.replace("end module\nmodule system", """  function lorenz2(t, s) result(d)
+    double precision, intent(in) :: t, s(:)
+    double precision :: d(size(s))
+    d = -s + 0*t
+  end function
+end module
+module system""", 1).replace("use models, only: lorenz\n", "use models, only: lorenz, lorenz2\n")
+    (tmp_path / "p.f90").write_text(src)
+    p = run_cli("differentiate", "p.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert "error: procedure pointer 'rhs' points to 2 procedures (lorenz, lorenz2): fadj needs the one it calls" \
+        in p.stderr, p.stderr

@@ -702,18 +702,55 @@ end subroutine
 """
 
 
+# an array-valued function assigned to its own argument in a time loop (`s = step(t, s)`): the
+# tangent's and adjoint's result temporaries are arrays (was a build error), and in split mode the
+# value the assignment overwrites is saved after the call's own tape and restored before its _bwd
+# (was a silently wrong adjoint: relative error 3e-3)
+ARRAY_FUNCTION_OF_ITS_RESULT = """\
+module integ
+  implicit none
+contains
+  function rhs(t, s) result(d)
+    double precision, intent(in) :: t, s(:)
+    double precision :: d(size(s))
+    d(1) = -s(2)*s(1) + t
+    d(2) = s(1)**2 - s(2)
+    d(3) = s(3)*s(1)
+  end function
+  function step(t, s) result(y)
+    double precision, intent(in) :: t
+    double precision, intent(in) :: s(:)
+    double precision :: y(size(s))
+    y = s + 0.01d0*rhs(t, s)
+  end function
+end module
+subroutine cost(x, n, f)
+  use integ
+  integer n, i
+  double precision x(n), f, s(3), t
+  s = x(1:3)
+  t = 0
+  do i = 1, 10
+    s = step(t, s)
+    t = t + 0.01d0
+  end do
+  f = sum(s**2)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
                                     DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
                                     INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS,
                                     SHADOWED_INTRINSICS, LABELLED_CONSTRUCTS, GENERIC_FUNCTION_RESULT,
                                     PRIVATE_COMPONENTS, PRIVATE_NAME_CLASH, OVERLOADED_FIELD_OPERATORS,
-                                    MOVE_ALLOC_COMPONENTS, MOVE_ALLOC_DUMMIES],
+                                    MOVE_ALLOC_COMPONENTS, MOVE_ALLOC_DUMMIES, ARRAY_FUNCTION_OF_ITS_RESULT],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
                               "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
                               "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos",
                               "shadowed-intrinsics", "labelled-constructs", "generic-function-result",
                               "private-components", "private-name-clash", "overloaded-field-operators",
-                              "move-alloc-components", "move-alloc-dummies"])
+                              "move-alloc-components", "move-alloc-dummies", "array-function-of-its-result"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

@@ -69,9 +69,23 @@ class CallMixin:
             fwd_call = S.Assign(st.lhs, E.Call(self.ctx.call_name(self.r, callee, "fwd"), tuple(prim_args)), loc=st.loc, label=st.label)
         else:
             fwd_call = S.CallStmt(self.ctx.call_name(self.r, callee, "fwd"), prim_args, loc=st.loc, label=st.label)
-        fwd = [push(x) for x in refs] + self.debug_site(site) + [fwd_call] + sync
-        bwd = pre + self.debug_site(site) + [_call(self.ctx.call_name(self.r, callee, "bwd"), *adj_args)] + post + \
-            [pop(x) for x in reversed(refs)]
+        # ``s = f(t, s)``: the value the assignment overwrites is the one f's _bwd needs, so it comes
+        # back before that call (other saved values come back after it, as for a subroutine)
+        lhs_base = E.base_name(st.lhs) if site.is_function else None
+        first = [x for x in refs if lhs_base is not None and E.base_name(x) == lhs_base]
+        rest = [x for x in refs if not any(x is y for y in first)]
+        if first:
+            # saved after the call's own tape (on top of it, so popped before its _bwd runs): the
+            # result goes to a temporary first
+            t = self.typer.type_of(st.lhs)
+            res = E.Name(self.ds.temp("fres_fwd", t, self.typer.rank_of(st.lhs)))
+            fwd_call = [S.Assign(res, fwd_call.rhs, loc=st.loc, label=st.label)] + [push(x) for x in first] + \
+                [S.Assign(st.lhs, res, loc=st.loc)]
+        else:
+            fwd_call = [fwd_call]
+        fwd = [push(x) for x in rest] + self.debug_site(site) + fwd_call + sync
+        bwd = [pop(x) for x in reversed(first)] + pre + self.debug_site(site) + \
+            [_call(self.ctx.call_name(self.r, callee, "bwd"), *adj_args)] + post + [pop(x) for x in reversed(rest)]
         return self.profiled(site, fwd, bwd)
 
     def adjoint_type(self, ref: E.Expr) -> TypeSpec:
@@ -193,7 +207,8 @@ class CallMixin:
             if self.active_ref(lhs):
                 lb = self.ds.dref(lhs)
                 if any(E.base_name(a) == E.base_name(lhs) for a in site.args if isinstance(a, E.REF_TYPES)):
-                    tmp = E.Name(self.ds.temp("tempb", self.adjoint_type(lhs)))
+                    # v = f(v): the result's adjoint moves to a temporary (an array one for an array)
+                    tmp = E.Name(self.ds.temp("tempb", self.adjoint_type(lhs), self.typer.rank_of(lhs)))
                     pre += [S.Assign(tmp, lb), S.Assign(lb, zero)]
                     args.append(tmp)
                 else:

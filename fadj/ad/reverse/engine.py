@@ -105,8 +105,16 @@ class Reverser(AssignMixin, ControlMixin, CallMixin, PointerMixin, RoutineMixin)
             return var_id(r, n.stmt.var) if isinstance(n.stmt, S.Do) else None
 
         def own_uses(n: Node) -> frozenset:
-            # a split callee's _bwd reads the values it left at its exit, not those before it
-            return frozenset() if self._split_site(n) is not None else self.uses_bwd(n)
+            # a split callee's _bwd reads the values it left at its exit, not those before it;
+            # but ``s = f(t, s)`` overwrites ``s`` after the function's exit: that value is the
+            # one before the statement
+            site = self._split_site(n)
+            if site is None:
+                return self.uses_bwd(n)
+            if site.is_function and isinstance(n.stmt, S.Assign):
+                b = E.base_name(n.stmt.lhs)
+                return self.uses_bwd(n) & {var_id(r, b)} if b is not None else frozenset()
+            return frozenset()
 
         push_sets, req_in, req_end = run_tbr(cfg, defs, kills, self.uses_bwd, self.push_uses, loop_var,
                                              own_uses=own_uses, boundary=keep)

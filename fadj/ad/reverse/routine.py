@@ -245,6 +245,13 @@ class RoutineMixin:
             # a storage group of pointers: each of its targets (the pointers' records are
             # saved by pointer_end_ops)
             ids += group_targets(self.r, vid) if vid.startswith("@") else [vid]
+        # an active temporary allocated by assignment (``fres1 = f(t, s)``): its adjoint takes its
+        # shape at the start of the backward sweep (zero_locals), so _bwd needs it allocated
+        for name, sym in sorted(self.r.scope.symbols.items()):
+            if (sym.allocatable and sym.dims and name not in ids and not sym.is_arg and sym.module is None
+                    and self.r.scope.local(name) is not None and self.act.is_active(self.r, name)
+                    and not self._explicitly_allocated(name)):
+                ids.append(name)
         for vid in ids:
             if is_global_id(vid) or vid in self.r.args or vid in recomputed:
                 continue

@@ -11,8 +11,9 @@ sweep re-creates, statement by statement, the association the forward sweep had
 (ad/reverse/pointers.py).
 
 Supported: local pointers (not dummies, module variables or components) pointing at local
-variables, or at one dummy argument (then the group is that dummy).  Anything else is an error
-at the pointer assignment.
+variables and at most one dummy argument (the group is then known by the dummy's name, which
+is how callers see it; the locals are saved with it).  Anything else is an error at the
+pointer assignment.
 """
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def pointer_statements(r: Routine) -> list[S.Raw]:
 def group_targets(r: Routine, gid: str) -> list[str]:
     """The variables (not pointers) of storage group ``gid``, sorted."""
     return sorted(m for m, g in r.storage_groups.items() if g == gid and not r.scope.local(m).pointer)
+
+
+def storage_of(r: Routine, vid: str) -> list[str]:
+    """The variables that hold id ``vid``'s values: a storage group's targets (a group with a
+    dummy argument is known by the dummy's name), or ``vid`` itself."""
+    if vid.startswith("@") or vid in r.args and vid in r.storage_groups.values():
+        return group_targets(r, vid)
+    return [vid]
 
 
 def group_pointers(r: Routine) -> list[str]:
@@ -84,10 +93,9 @@ def pointer_groups(r: Routine) -> None:
     for members in groups.values():
         dummies = sorted(m for m in members if r.scope.local(m).is_arg)
         targets = sorted(m for m in members if not r.scope.local(m).pointer)
-        if dummies and (len(dummies) > 1 or set(targets) != set(dummies)):
-            others = [m for m in targets if m not in dummies[:1]]
-            raise UnsupportedError(stmts[0].loc, f"pointers of '{r.name}' that may point to dummy argument "
-                                                 f"'{dummies[0]}' and to '{others[0]}' are not supported")
+        if len(dummies) > 1:
+            raise UnsupportedError(stmts[0].loc, f"pointers of '{r.name}' that may point to dummy arguments "
+                                                 f"'{dummies[0]}' and '{dummies[1]}' are not supported")
         gid = dummies[0] if dummies else "@" + (targets[0] if targets else sorted(members)[0])
         for m in members:
             r.storage_groups[m] = gid

@@ -435,7 +435,7 @@ class CallMixin:
                 continue
             b = E.base_name(a)
             vid = var_id(self.r, b)
-            if vid not in pushed or (vid in covered and not vid.startswith("@")):
+            if vid not in pushed or (vid in covered and vid not in self.r.storage_groups.values()):
                 continue     # (each pointer of a storage group passed is saved where it points)
             fsym = callee.scope.local(f) if callee is not None else None
             ref = self.section_for(site, a, fsym)
@@ -521,9 +521,10 @@ class CallMixin:
     def refs_for_id(self, vid: str) -> list[E.Expr]:
         """The variables that hold ``vid``'s values: a storage group of pointers is each of its
         targets, whole (a pointer may designate any of them)."""
-        if vid.startswith("@"):
-            from fadj.passes.pointer_groups import group_targets
-            return [self.whole(t) for t in group_targets(self.r, vid)]
+        from fadj.passes.pointer_groups import storage_of
+        names = storage_of(self.r, vid)
+        if names != [vid]:
+            return [self.whole(t) for t in names]
         return [self.ref_for_id(vid)]
 
 

@@ -239,12 +239,12 @@ class RoutineMixin:
         """Locals whose values at the end of the forward sweep the backward sweep needs (split mode)."""
         out = []
         recomputed = set().union(*self.recomputed.values())
-        from fadj.passes.pointer_groups import group_targets
+        from fadj.passes.pointer_groups import storage_of
         ids = []
         for vid in sorted(self.main.req_end):
             # a storage group of pointers: each of its targets (the pointers' records are
-            # saved by pointer_end_ops)
-            ids += group_targets(self.r, vid) if vid.startswith("@") else [vid]
+            # saved by pointer_end_ops); a dummy among them is the caller's to keep
+            ids += storage_of(self.r, vid)
         # an active temporary allocated by assignment (``fres1 = f(t, s)``): its adjoint takes its
         # shape at the start of the backward sweep (zero_locals), so _bwd needs it allocated
         for name, sym in sorted(self.r.scope.symbols.items()):

@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# sources shared with the regression tests of the same constructs (their head is cost)
+from tests.integration.test_equivalence import CALL_THROUGH_OTHER_NAME
+from tests.integration.test_procedure_arguments import OPTIONAL_PROC
+from tests.integration.test_real_code_regressions import OVERLOADED_FIELD_OPERATORS, PRIVATE_NAME_CLASH
+
+
+def _as_s(source: str, head: str = "subroutine cost(x, n, f)") -> str:
+    """A regression test's source with its head renamed to this table's ``s(x, n, f)``."""
+    assert head in source
+    return source.replace(head, head.replace("cost", "s").replace("COST", "S"))
+
 
 @dataclass
 class Case:
@@ -254,37 +265,8 @@ case("DATA and SAVE", "supported", """\
       END
 """, suffix=".f")
 
-case("EQUIVALENCE of written real storage (work arrays split by EQUIVALENCE)", "supported", """\
-      SUBROUTINE WORK(X, N, F)
-      INTEGER N, I
-      DOUBLE PRECISION X(N), F
-      DOUBLE PRECISION V(10), P(5), Q(5)
-      EQUIVALENCE (V(1), P(1)), (V(6), Q(1))
-      DO 10 I = 1, 5
-        P(I) = X(I)*X(I+1)
-        Q(I) = COS(X(I))
-   10 CONTINUE
-      CALL SCALE(V, 10)
-      F = 0
-      DO 20 I = 1, 5
-        F = F + P(I)*Q(I) + V(I+5)**3
-   20 CONTINUE
-      END
-      SUBROUTINE SCALE(V, M)
-      INTEGER M, I
-      DOUBLE PRECISION V(M)
-      DO 30 I = 2, M
-        V(I) = V(I) * V(I-1) * 0.3D0 + V(I)
-   30 CONTINUE
-      END
-      SUBROUTINE S(X, N, F)
-      INTEGER N
-      DOUBLE PRECISION X(N), F, G
-      CALL WORK(X, N, F)
-      CALL WORK(X, N, G)
-      F = F*G
-      END
-""", suffix=".f")
+case("EQUIVALENCE of written real storage (work arrays split by EQUIVALENCE)", "supported",
+     _as_s(CALL_THROUGH_OTHER_NAME, "SUBROUTINE COST(X, N, F)"), suffix=".f")
 
 case("EQUIVALENCE of active real storage with another type or kind", "error", """\
       SUBROUTINE S(X, N, F)
@@ -1359,176 +1341,13 @@ subroutine s(x, n, f)
 end subroutine
 """)
 
-case("OPTIONAL procedure arguments (present() of a procedure dummy)", "supported", """\
-module stepper
-  implicit none
-  abstract interface
-    subroutine hook_iface(n, y)
-      integer, intent(in) :: n
-      double precision, intent(inout) :: y(n)
-    end subroutine
-  end interface
-contains
-  subroutine advance(n, y, h, hook)
-    integer, intent(in) :: n
-    double precision, intent(inout) :: y(n)
-    double precision, intent(in) :: h
-    procedure(hook_iface), optional :: hook
-    y = y + h*sin(y)
-    if (present(hook)) then
-      call hook(n, y)
-    else
-      y = y*1.5d0
-    end if
-  end subroutine
-  subroutine damp(n, y)
-    integer, intent(in) :: n
-    double precision, intent(inout) :: y(n)
-    y = y - 0.25d0*y**2
-  end subroutine
-end module
-subroutine s(x, n, f)
-  use stepper
-  integer n
-  double precision x(n), f, y(3)
-  y = x
-  call advance(3, y, 0.1d0, damp)
-  call advance(3, y, 0.2d0)
-  f = sum(y**3)
-end subroutine
-""")
+case("OPTIONAL procedure arguments (present() of a procedure dummy)", "supported", _as_s(OPTIONAL_PROC))
 
-case("generic operators and defined assignment on a type with allocatable components", "supported", """\
-module fields
-  implicit none
-  type :: field
-    character(8) :: name = ''
-    real(8), allocatable :: data(:)
-  contains
-    procedure, private, pass(self) :: assign_field, assign_real
-    procedure, private, pass(self) :: mul_real, mul_array, mul_field, add_field, sub_field
-    generic :: assignment(=) => assign_field, assign_real
-    generic :: operator(*) => mul_array, mul_real, mul_field
-    generic :: operator(+) => add_field
-    generic :: operator(-) => sub_field
-  end type
-  interface field
-    module procedure :: new_field
-  end interface
-contains
-  type(field) function new_field(name, n) result(r)
-    character(*), intent(in) :: name
-    integer, intent(in) :: n
-    r%name = name
-    allocate(r%data(n))
-    r%data = 0
-  end function
-  subroutine assign_field(self, f)
-    class(field), intent(inout) :: self
-    type(field), intent(in) :: f
-    call copy_from(self, f)
-  end subroutine
-  subroutine copy_from(to, from)
-    class(field), intent(inout) :: to
-    type(field), intent(in) :: from
-    to%name = from%name
-    to%data = from%data
-  end subroutine
-  subroutine assign_real(self, a)
-    class(field), intent(inout) :: self
-    real(8), intent(in) :: a
-    self%data = a
-  end subroutine
-  pure type(field) function mul_array(self, x) result(r)
-    class(field), intent(in) :: self
-    real(8), intent(in) :: x(:)
-    r%name = self%name
-    r%data = self%data*x
-  end function
-  pure type(field) function mul_real(self, x) result(r)
-    class(field), intent(in) :: self
-    real(8), intent(in) :: x
-    r%name = self%name
-    r%data = self%data*x
-  end function
-  pure type(field) function mul_field(self, f) result(r)
-    class(field), intent(in) :: self, f
-    r%name = self%name
-    r%data = self%data*f%data
-  end function
-  pure type(field) function add_field(self, f) result(r)
-    class(field), intent(in) :: self, f
-    r%name = self%name
-    r%data = self%data + f%data
-  end function
-  pure type(field) function sub_field(self, f) result(r)
-    class(field), intent(in) :: self, f
-    r%name = self%name
-    r%data = self%data - f%data
-  end function
-  pure function grad(f) result(g)
-    class(field), intent(in) :: f
-    real(8), allocatable :: g(:)
-    g = f%data - cshift(f%data, -1)
-  end function
-end module
-subroutine s(x, n, f)
-  use fields
-  integer n
-  double precision x(n), f
-  type(field) :: u, h
-  integer :: k
-  u = field('u', 4)
-  h = field('h', 4)
-  u = x(1)
-  h%data = x(2:5)
-  do k = 1, 2
-    u = u - (u * grad(h) + h * x(1)) * 0.1d0
-    h = h - (u * (u + h)) * 0.05d0
-  end do
-  f = sum(h%data**2) + sum(u%data)
-end subroutine
-""")
+case("generic operators and defined assignment on a type with allocatable components", "supported",
+     _as_s(OVERLOADED_FIELD_OPERATORS))
 
-case("PRIVATE names that a unit using the module (without ONLY) declares itself", "supported", """\
-module lib
-  implicit none
-  private
-  public :: solve
-  double precision :: scale = 2d0
-contains
-  subroutine helper(x, y)
-    double precision, intent(in) :: x
-    double precision, intent(out) :: y
-    y = scale*sin(x)
-  end subroutine
-  subroutine solve(x, y)
-    double precision, intent(in) :: x
-    double precision, intent(out) :: y
-    call helper(x, y)
-    y = y*y
-  end subroutine
-end module
-module user
-  use lib
-  implicit none
-  double precision :: scale = 3d0
-contains
-  subroutine helper(x, y)
-    double precision, intent(in) :: x
-    double precision, intent(out) :: y
-    y = scale*cos(x)
-  end subroutine
-end module
-subroutine s(x, n, f)
-  use user
-  integer n
-  double precision x(n), f, a, b
-  call solve(x(1), a)
-  call helper(x(2), b)
-  f = a*b + x(3)**2
-end subroutine
-""")
+case("PRIVATE names that a unit using the module (without ONLY) declares itself", "supported",
+     _as_s(PRIVATE_NAME_CLASH))
 
 case("data pointers: local pointers to variables and sections, re-pointed in loops (p => w(2:n), old => new)",
      "supported", """\

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from fadj.ad.reverse.stack import pop, push
 from fadj.backend.fortran import expr_str
+from fadj.errors import UnsupportedError
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
 from fadj.ir.symbols import INTEGER, Dim, Symbol
@@ -174,6 +175,5 @@ def no_pointer_assignments(stmts: list[S.Stmt], loc, what: str) -> None:
     the wrong association)."""
     for st in S.walk_stmts(stmts):
         if isinstance(st, S.Raw) and st.kind == "data_pointer":
-            from fadj.errors import UnsupportedError
             raise UnsupportedError(st.loc or loc, f"pointer assignment inside {what} is not supported yet "
                                                   f"(move it out)")

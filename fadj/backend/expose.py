@@ -69,13 +69,18 @@ _NAME = re.compile(r"^[a-z_]\w*$")
 
 def exposed_names(m, prog) -> set[str]:
     """Identifiers that are PRIVATE in module ``m`` and PUBLIC in its build copy."""
+    # what the user's module declares (not fadj's specialised copies of its routines, nor the
+    # key under which abstract interfaces are kept)
+    routines = {r.name for r in m.routines if getattr(r, "_specialized_from", None) is None}
+    copies = {r.name for r in m.routines} - routines
     if m.private_default:
         own = {n for n, s in m.scope.symbols.items() if s.module in (None, m.name)}
-        own |= {r.name for r in m.routines} | set(m.interfaces) | set(m.types)
+        own |= routines | set(m.types) | {n for n in m.interfaces if n != "abstract"}
         names = own - m.public
     else:
         names = set(m.private)
-    return {n for n in names if _NAME.match(n)}
+    pseudo = {"abstract"} if "abstract" in m.interfaces else set()    # abstract interfaces' key
+    return {n for n in names - copies - pseudo if _NAME.match(n)}
 
 
 def _alias(name: str) -> str:

@@ -327,9 +327,11 @@ class BodyLowerer(ConstructLowerer):
                                     f"differentiates pointers to variables and sections of them")
 
     def nullify(self, node, loc):
+        """NULLIFY of pointer variables: pointer assignments to nothing.  Of components (a solver's
+        ``nullify(me%report)`` procedure pointer): kept as written, as it moves no data."""
         items = node.items[1].items
         if not all(isinstance(x, F.Name) for x in items):
-            raise UnsupportedError(loc, f"NULLIFY of a pointer component is not supported ('{str(node)[:60]}')")
+            return self.raw_io(node, loc)
         return self._data_pointer(node, [(str(x).lower(), None) for x in items], loc)
 
     def _data_pointer(self, node, pairs, loc):

@@ -739,18 +739,74 @@ end subroutine
 """
 
 
+# a module with PRIVATE default, an abstract interface, a procedure-pointer component nullified,
+# and a routine receiving a procedure (fadj copies it as solve_sq), used without ONLY: the build
+# copy's USE renames only names the module really has (not 'abstract', not solve_sq: gfortran
+# rejected both), and NULLIFY of a component is kept as written (ddeabm's nullify(me%report))
+ABSTRACT_INTERFACE_AND_COPIES = """\
+module funcs
+  implicit none
+contains
+  function sq(x) result(y)
+    double precision, intent(in) :: x
+    double precision :: y
+    y = sin(x)*x
+  end function
+end module
+module lib
+  implicit none
+  private
+  public :: solve, iface, holder
+  abstract interface
+    function iface(x) result(y)
+      double precision, intent(in) :: x
+      double precision :: y
+    end function
+  end interface
+  type :: holder
+    procedure(iface), pointer, nopass :: g => null()
+  end type
+contains
+  function helper(y) result(z)
+    double precision, intent(in) :: y
+    double precision :: z
+    z = y**2
+  end function
+  subroutine solve(f, x, y)
+    procedure(iface) :: f
+    double precision, intent(in) :: x
+    double precision, intent(out) :: y
+    type(holder) :: h
+    nullify(h%g)
+    y = f(x)
+    y = helper(y)
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use funcs
+  use lib
+  integer n
+  double precision x(n), f
+  call solve(sq, x(1), f)
+  f = f + x(2)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [EXTERNAL_ACTUAL, BLANKET_SAVE, INTERFACE_BLANKS, ASSUMED_SIZE_TWICE,
                                     DO_CONCURRENT, CONSTANT_ACTUAL, SIZED_BY_A_LOCAL, EXIT_BLOCK, SHARED_WORK,
                                     INTENT_OUT_WORK, UNSIZED_INOUT, RETURN_INSIDE_IF_WITH_GOTOS,
                                     SHADOWED_INTRINSICS, LABELLED_CONSTRUCTS, GENERIC_FUNCTION_RESULT,
                                     PRIVATE_COMPONENTS, PRIVATE_NAME_CLASH, OVERLOADED_FIELD_OPERATORS,
-                                    MOVE_ALLOC_COMPONENTS, MOVE_ALLOC_DUMMIES, ARRAY_FUNCTION_OF_ITS_RESULT],
+                                    MOVE_ALLOC_COMPONENTS, MOVE_ALLOC_DUMMIES, ARRAY_FUNCTION_OF_ITS_RESULT,
+                                    ABSTRACT_INTERFACE_AND_COPIES],
                          ids=["external-actual", "blanket-save", "interface-blanks", "assumed-size-twice",
                               "do-concurrent", "constant-actual", "sized-by-a-local", "exit-block",
                               "shared-work", "intent-out-work", "unsized-inout", "return-inside-if-with-gotos",
                               "shadowed-intrinsics", "labelled-constructs", "generic-function-result",
                               "private-components", "private-name-clash", "overloaded-field-operators",
-                              "move-alloc-components", "move-alloc-dummies", "array-function-of-its-result"])
+                              "move-alloc-components", "move-alloc-dummies", "array-function-of-its-result",
+                              "abstract-interface-and-copies"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_check_passes(tmp_path, gfortran, source, split):
     (tmp_path / "s.f90").write_text(source)

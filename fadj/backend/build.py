@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fadj import __version__
-from fadj.backend.expose import expose_headers, expose_privates, hide_exposed
+from fadj.backend.expose import all_exposed_names, expose_headers, expose_privates, hide_exposed
 from fadj.backend.modgraph import dependency_order, modules_defined, modules_used
 from fadj.backend.render import render
 from fadj.backend.runtime import write_runtime
@@ -76,6 +76,7 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
     runtime = set(write_runtime(out))
     for name in runtime:
         sources[name] = (out / name).read_text()
+    exposed = all_exposed_names(prog)
     for f in prog.files:
         base = Path(f.path).name
         name = base
@@ -86,7 +87,7 @@ def write_outdir(outdir: str | Path, prog: Program, deriv_files: dict[str, str],
             name = f"{Path(base).stem}_{k}{Path(base).suffix}"
         mods = [m for m in prog.modules.values() if m.source is f and (m.loc is None or m.loc.file == f.path)]
         text = expose_privates(f.text, mods)
-        text, long_lines = hide_exposed(text, f, prog)
+        text, long_lines = hide_exposed(text, f, prog, exposed)
         text = _without_programs(text, f.program_lines)
         expose_headers(f, out, prog)
         _write_if_changed(out / name, text)

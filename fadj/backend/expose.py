@@ -95,10 +95,15 @@ def _units(prog):
         yield r.module, r.uses
 
 
-def hide_exposed(text: str, f, prog) -> tuple[str, bool]:
+def all_exposed_names(prog) -> dict[str, set[str]]:
+    """Module name -> its exposed names, for every module (computed once per build)."""
+    return {m.name: exposed_names(m, prog) for m in prog.modules.values()}
+
+
+def hide_exposed(text: str, f, prog, exposed: dict[str, set[str]]) -> tuple[str, bool]:
     """``use m`` statements of ``f`` (without ONLY, outside ``m``) rename ``m``'s exposed names
-    out of the way.  Returns the text and whether a line was lengthened."""
-    exposed = {m.name: exposed_names(m, prog) for m in prog.modules.values()}
+    (``exposed``, from all_exposed_names) out of the way.  Returns the text and whether a line
+    was lengthened."""
     lines = text.split("\n")
     done: set[int] = set()
     for unit, uses in _units(prog):

@@ -38,8 +38,21 @@ def pointer_only(callee: Routine) -> bool:
     return all(callee.scope.local(a) is not None and callee.scope.local(a).pointer for a in callee.args)
 
 
+def _movers(prog: Program) -> set[str]:
+    """Names of the program's pointer-only routines (found once; most programs have none, and
+    then no call needs resolving here)."""
+    got = getattr(prog, "_pointer_movers", None)
+    if got is None:
+        got = {c.name for c in prog.order if c.args and pointer_only(c)}
+        prog._pointer_movers = got           # type: ignore[attr-defined]
+    return got
+
+
 def inline_pointer_moves(prog: Program, r: Routine, resolve) -> None:
     """Replace ``r``'s calls of pointer-only routines by their pointer assignments."""
+    if not _movers(prog):
+        return
+
     def visit(stmts: list[S.Stmt]) -> list[S.Stmt]:
         out: list[S.Stmt] = []
         for st in stmts:

@@ -22,6 +22,7 @@ from fadj.errors import UnsupportedError
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
 from fadj.ir.symbols import INTEGER, Dim, Symbol
+from fadj.ir.visit import with_bodies
 from fadj.passes.pointer_groups import group_pointers, pointer_statements
 
 
@@ -163,9 +164,8 @@ def without_derivative_pointers(stmts: list[S.Stmt]) -> list[S.Stmt]:
     for st in stmts:
         if isinstance(st, S.Raw) and st.kind == "derivative_pointer":
             continue
-        for b in st.bodies():
-            b[:] = without_derivative_pointers(b)
-        out.append(st)
+        # shallow copies: the forward sweep is shared with the routine's joint version
+        out.append(with_bodies(st, without_derivative_pointers) if st.bodies() else st)
     return out
 
 

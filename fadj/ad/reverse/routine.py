@@ -54,9 +54,8 @@ class RoutineMixin:
                     body.append(_call("fadj_prof_write", E.StrLit("'fadj_profile.dat'")))
         elif version == "fwd":
             if self.r.storage_groups:
-                import copy
                 from fadj.ad.reverse.pointers import without_derivative_pointers
-                fwd = without_derivative_pointers(copy.deepcopy(fwd))
+                fwd = without_derivative_pointers(fwd)
             body = fwd + self.save_end_locals()[0] + self.pointer_end_ops()[0]
         else:
             body = self.pointer_end_ops()[1] + self.save_end_locals()[1] + zero + bwd

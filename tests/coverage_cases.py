@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from tests.integration.test_equivalence import CALL_THROUGH_OTHER_NAME
 from tests.integration.test_procedure_arguments import OPTIONAL_PROC
 from tests.integration.test_real_code_regressions import OVERLOADED_FIELD_OPERATORS, PRIVATE_NAME_CLASH
+from tests.integration.test_type_extension import EXTENDED_MODEL
 
 
 def _as_s(source: str, head: str = "subroutine cost(x, n, f)") -> str:
@@ -1391,21 +1392,42 @@ subroutine s(x, n, f)
 end subroutine
 """, error="pointer assignment to 'p' (not a local pointer of 's') is not supported")
 
-case("type extension and dynamic dispatch (EXTENDS, CLASS with extensions)", "error", """\
+case("type extension: EXTENDS (components and bindings inherited, the parent part s%p), ABSTRACT types, "
+     "DEFERRED bindings, CLASS(t) of an extended type", "supported", _as_s(EXTENDED_MODEL))
+
+case("dynamic dispatch (a binding overridden in an extension called through CLASS(t), a DEFERRED binding "
+     "called through its abstract type)", "error", """\
 module shapes
+  implicit none
   type :: shape
-    real(8) :: a
+    real(8) :: a = 1
+  contains
+    procedure :: area => shape_area
   end type
-  type, extends(shape) :: circle
-    real(8) :: r
+  type, extends(shape) :: square
+  contains
+    procedure :: area => square_area
   end type
+contains
+  real(8) function shape_area(me)
+    class(shape), intent(in) :: me
+    shape_area = me%a
+  end function
+  real(8) function square_area(me)
+    class(square), intent(in) :: me
+    square_area = me%a**2
+  end function
+  real(8) function twice(me)
+    class(shape), intent(in) :: me
+    twice = 2*me%area()
+  end function
 end module
 subroutine s(x, n, f)
   use shapes
   integer n
   real(8) :: x(n), f
-  type(circle) :: c
-  c%r = x(1)
-  f = c%r**2
+  type(square) :: q
+  q%a = x(1)
+  f = twice(q)
 end subroutine
-""", error="type extension")
+""", error="dynamic dispatch is not supported")

@@ -151,7 +151,11 @@ def _pointers_are_associated(dr: DerivRoutine) -> None:
 def _local_copy(s: Symbol) -> Symbol:
     """A derivative shaped like a dummy argument, declared as a local: explicit shapes stay
     (automatic arrays), assumed shapes become allocatable."""
+    from dataclasses import replace
+
     from fadj.ir.symbols import Dim
+    if s.type is not None and s.type.poly and not (s.allocatable or s.pointer):
+        s = s.copy(type=replace(s.type, poly=False))      # a local of the declared type
     if s.dims and any(d.kind in ("assumed_shape", "deferred") for d in s.dims):
         return s.copy(is_arg=False, intent=None, optional=False,
                       dims=tuple(Dim(None, None, "deferred") for _ in s.dims), allocatable=True)

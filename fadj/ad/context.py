@@ -289,6 +289,8 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
     routines = cg.reachable(head)
     check_missing(cg, routines, opts.externals)
     for r in routines:
+        if r.deferred_error is not None:
+            raise r.deferred_error
         check_equivalences(r)
         if getattr(r, "_pointer_moves", False):
             raise UnsupportedError(r.loc, f"'{r.name}' re-points its pointer arguments, and a call passes it "
@@ -320,22 +322,18 @@ def normalise(prog: Program, externals: set[str]) -> None:
     """
     for r in prog.order:
         if r.internals and not getattr(r, "_lifted", False):
-            lift_internals(r)
+            try:
+                lift_internals(r)
+            except UnsupportedError as err:
+                r.defer(err)
             r._lifted = True  # type: ignore[attr-defined]
     for r in prog.order:
         if getattr(r, "_normalised", False):
             continue
-        unshadow_intrinsics(r)
-        inline_pointer_moves(prog, r, resolve)
-        pointer_groups(r)
-        typer = function_typer(prog, r)
-        hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
-        lower_constructors(r, typer)
-        lower_where(r, typer)
-        flat = flatten_gotos(r)
-        structure_jumps(r)
-        if not flat:
-            structure_returns(r)
+        try:
+            _normalise_routine(prog, r, externals)
+        except UnsupportedError as err:
+            r.defer(err)          # raised if the head reaches r
         r._normalised = True  # type: ignore[attr-defined]
     if not getattr(prog, "_specialized", False):
         specialize_procedures(prog, resolve)
@@ -343,6 +341,20 @@ def normalise(prog: Program, externals: set[str]) -> None:
             typer = function_typer(prog, r)
             hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
         prog._specialized = True  # type: ignore[attr-defined]
+
+
+def _normalise_routine(prog: Program, r: Routine, externals: set[str]) -> None:
+    unshadow_intrinsics(r)
+    inline_pointer_moves(prog, r, resolve)
+    pointer_groups(r)
+    typer = function_typer(prog, r)
+    hoist_calls(prog, r, lambda n, r=r: _is_user_function(prog, r, n, externals), typer)
+    lower_constructors(r, typer)
+    lower_where(r, typer)
+    flat = flatten_gotos(r)
+    structure_jumps(r)
+    if not flat:
+        structure_returns(r)
 
 
 def _is_user_function(prog: Program, r: Routine, name: str, externals: set[str]) -> bool:

@@ -8,6 +8,8 @@ symbol, COMMON block and USE the derivative routine must declare.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fadj.ad.deriv import NameAllocator, visible_names
 from fadj.analysis.effects import is_global_id, var_id
 from fadj.errors import UnsupportedError
@@ -67,7 +69,7 @@ class DerivScope:
 
     def _note_type(self, sym: Symbol) -> None:
         """Derivative types (``t_diff``) this routine declares variables of, and their components'."""
-        from fadj.ir.derived import diff_components
+        from fadj.ir.derived import diff_components, diff_parent
         t = sym.type
         if t is None or t.base != "type":
             return
@@ -83,6 +85,9 @@ class DerivScope:
             for c in diff_components(self.ctx.prog.types, name):
                 if c.type is not None and c.type.base == "type":
                     todo.append(c.type.derived)
+            p = diff_parent(self.ctx.prog.types, name)
+            if p is not None:
+                todo.append(p)
         self.diff_types.add(t.derived)
 
     def dref(self, ref: E.Expr) -> E.Expr:
@@ -122,6 +127,8 @@ class DerivScope:
     def temp(self, base: str, t: TypeSpec, rank: int = 0) -> str:
         """A fresh temporary (scalar, or allocatable array of ``rank``)."""
         name = self.names.fresh(base, numbered=False)
+        if t.poly:
+            t = replace(t, poly=False)       # a temporary is of the declared type
         dims = tuple(Dim(None, None, "deferred") for _ in range(rank)) if rank else None
         self.symbols.append(Symbol(name, type=t, dims=dims, allocatable=bool(rank)))
         if t.base == "type" and t.derived.endswith("_diff") and t.derived[:-5] in self.ctx.prog.types:
@@ -135,6 +142,8 @@ class DerivScope:
         """A local with the same type and shape as ``sym`` (adjoint buffers)."""
         name = self.names.fresh(base)
         s = derivative_symbol(sym, name, self.r)
+        if s.type is not None and s.type.poly:
+            s = s.copy(type=replace(s.type, poly=False))
         self.symbols.append(s)
         self._note_type(sym)
         return name
@@ -210,7 +219,9 @@ def derivative_symbol(sym: Symbol, name: str, r: Routine, keep_common: bool = Fa
         raise UnsupportedError(sym.loc, f"cannot allocate a derivative for assumed-size array '{sym.name}'")
     t = sym.type
     if t is not None and t.base == "type":
-        t = TypeSpec("type", 0, derived=diff_type_name(t.derived))
+        # the derivative of a CLASS dummy is CLASS of the derivative type (an extension's actual)
+        t = TypeSpec("type", 0, derived=diff_type_name(t.derived),
+                     poly=t.poly and (sym.is_arg or sym.allocatable or sym.pointer))
     return Symbol(name, type=t, dims=sym.dims, is_arg=False, allocatable=sym.allocatable,
                   pointer=sym.pointer, optional=sym.optional and sym.is_arg,
                   target=sym.target, loc=sym.loc)     # pb => wb(2:n) needs wb a TARGET

@@ -322,7 +322,7 @@ class Tangenter:
         if self.active_ref(lhs):
             target = self.ds.dref(lhs)
         else:
-            dtype = TypeSpec("type", 0, derived=diff_type_name(ltype.derived)) if ltype.base == "type" else ltype
+            dtype = TypeSpec("type", 0, derived=diff_type_name(ltype.derived), poly=ltype.poly) if ltype.base == "type" else ltype
             target = E.Name(self.ds.temp("dummyd", dtype))
         post: list[S.Stmt] = []
         res = lhs

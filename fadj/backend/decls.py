@@ -29,6 +29,8 @@ def dims_str(dims: tuple[Dim, ...]) -> str:
 def declaration(s: Symbol, keep_intent: bool = True) -> str:
     t = s.type
     attrs = [t.decl() if t is not None else "real"]
+    if t is not None and t.poly:
+        attrs[0] = f"class({t.derived})"
     if s.parameter:
         attrs.append("parameter")
     if s.intent and keep_intent and s.is_arg:

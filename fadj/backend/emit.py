@@ -18,6 +18,7 @@ from fadj.backend.fortran import MAX_LINE, StmtPrinter, wrap_line
 from fadj.backend.modgraph import has_cycle
 from fadj.backend.render import render
 from fadj.errors import Loc, UnsupportedError
+from fadj.ir.derived import diff_components, diff_parent, diff_type_name, own_diff_components
 from fadj.ir.program import Program, Use
 
 
@@ -93,10 +94,11 @@ class DiffModule:
 
 def diff_type_lines(prog: Program, name: str) -> list[str]:
     """Declaration of derivative type ``name_diff``: the differentiable components, zero-initialised."""
-    from fadj.ir.derived import diff_components, diff_type_name
     from fadj.ir.symbols import TypeSpec
-    lines = [f"type :: {diff_type_name(name)}"]
-    for c in diff_components(prog.types, name):
+    parent = diff_parent(prog.types, name)
+    lines = [f"type, extends({diff_type_name(parent)}) :: {diff_type_name(name)}" if parent is not None
+             else f"type :: {diff_type_name(name)}"]
+    for c in own_diff_components(prog.types, name):
         t = c.type
         if t.base == "type":
             t = TypeSpec("type", 0, derived=diff_type_name(t.derived))
@@ -111,12 +113,14 @@ def diff_type_lines(prog: Program, name: str) -> list[str]:
 
 def _type_order(prog: Program, names: set[str]) -> list[str]:
     """Derivative types in an order where components' types come first."""
-    from fadj.ir.derived import diff_components
     out: list[str] = []
 
     def visit(n: str) -> None:
         if n in out:
             return
+        p = diff_parent(prog.types, n)
+        if p is not None and p in names:
+            visit(p)
         for c in diff_components(prog.types, n):
             if c.type.base == "type" and c.type.derived in names:
                 visit(c.type.derived)
@@ -159,6 +163,9 @@ def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals
                         other = prog.types[c.type.derived].module
                         if other not in (None, mname):
                             dm.uses.append(f"use {diff_module_name(other)}, only: {c.type.derived}_diff")
+                p = diff_parent(prog.types, tname)
+                if p is not None and prog.types[p].module not in (None, mname):
+                    dm.uses.append(f"use {diff_module_name(prog.types[p].module)}, only: {p}_diff")
             for vname in sorted(module_globals.get(mname, ())):
                 sym = m.scope.local(vname)
                 for sfx in var_suffixes or (suffix,):
@@ -172,9 +179,9 @@ def derivative_files(prog: Program, routines: list[DerivRoutine], module_globals
                                 dm.uses.append(f"use {diff_module_name(other)}, only: {d.type.derived}")
         return modules[mname]
 
-    for mname in sorted(set(module_globals) | {prog.types[t].module for t in (needed_types or ())
-                                                if prog.types[t].module}):
-        if mname in prog.modules:
+    wanted = set(module_globals) | {prog.types[t].module for t in (needed_types or ()) if prog.types[t].module}
+    for mname in prog.modules:       # in USE order: a module's derivative types before their extensions'
+        if mname in wanted:
             module(mname)
     for dr in routines:
         path = dr.origin.source.path

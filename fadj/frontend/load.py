@@ -263,6 +263,8 @@ class _Loader:
             if prev is not None and prev is not t:
                 raise FadjError(t.loc, f"derived type '{t.name}' is defined twice (also at {prev.loc}); "
                                        f"fadj needs distinct type names")
+            if t.parent is not None:
+                inherit(t, self.prog.types)
             self.prog.types[t.name] = t
 
     def exports(self, modname: str, loc: Loc | None) -> dict[str, Symbol]:
@@ -440,8 +442,13 @@ class _Loader:
         end = node.content[-1]
         r.end_loc = _loc(end, src)
         bl = BodyLowerer(src.path, src.fixed_form, ex, src)
-        r.body = bl.block(body_nodes, r.end_loc)
-        self._declare_construct_locals(r, bl, decl, src)
+        try:
+            r.body = bl.block(body_nodes, r.end_loc)
+            self._declare_construct_locals(r, bl, decl, src)
+        except UnsupportedError as err:
+            if _points_anything(body_nodes):
+                raise                 # its pointer assignments could matter to calls elsewhere
+            r.body, r.deferred_error = [], err
         r.omp_dropped = bl.omp_dropped  # type: ignore[attr-defined]
         r.data = r.data + bl.formats
         if bl.stmt_functions:
@@ -455,6 +462,32 @@ class _Loader:
         _declare_used_names(r)
         for iu in r._internal_units:  # type: ignore[attr-defined]
             self.lower_routine(iu)
+
+
+def _points_anything(nodes) -> bool:
+    """Whether a body holds a pointer assignment (data or procedure pointer), at any depth."""
+    from fparser.two.utils import walk
+    return any(type(n).__name__ in ("Pointer_Assignment_Stmt", "Proc_Pointer_Assignment_Stmt")
+               for n in walk(nodes))
+
+
+def inherit(t, types: dict) -> None:
+    """``type, extends(p) :: t``: t has p's components first (then its own), p's bindings and
+    procedure-pointer components unless it overrides them, and p's GENERIC specifics besides its
+    own.  Modules are lowered in USE order and a unit's types in source order, so p is known."""
+    p = types.get(t.parent)
+    if p is None:
+        raise UnsupportedError(t.loc, f"parent type '{t.parent}' of '{t.name}' is not defined in the given sources")
+    for c in t.components:
+        if c in p.components:
+            raise FadjError(t.loc, f"component '{c}' of '{t.name}' is also a component of its parent '{p.name}'")
+    t.components = {**p.components, **t.components}
+    t.bindings = {**p.bindings, **t.bindings}
+    t.proc_pointers = {**p.proc_pointers, **t.proc_pointers}
+    generics = {k: list(v) for k, v in p.generics.items()}
+    for k, v in t.generics.items():
+        generics.setdefault(k, []).extend(n for n in v if n not in generics.get(k, ()))
+    t.generics = generics
 
 
 def _inline_stmt_functions(r: Routine, funcs: dict) -> None:

@@ -6,6 +6,7 @@ the whole specification part has been read: implicit types applied, kinds
 evaluated.
 """
 from __future__ import annotations
+import re
 
 from fparser.two import Fortran2003 as F
 
@@ -144,9 +145,9 @@ class DeclLowerer:
             if str(kw).upper() == "CLASS":
                 if str(name).strip() == "*":
                     raise UnsupportedError(loc, "unlimited polymorphic CLASS(*) declarations are not supported")
-                # without extensions of the type in the sources (type_decl stops them) the dynamic
-                # type is the declared one: resolved statically
-                return TypeSpec("type", 0, derived=str(name).lower()), None
+                # polymorphic: passes/resolve_bindings resolves its type-bound calls statically
+                # where every type it may have gives the same procedure
+                return TypeSpec("type", 0, derived=str(name).lower(), poly=True), None
             return TypeSpec("type", 0, derived=str(name).lower()), None
         raise UnsupportedError(loc, f"unsupported type specification '{tspec}'")
 
@@ -401,9 +402,9 @@ class DeclLowerer:
         bindings: dict = {}
         generics: dict = {}
         proc_pointers: dict = {}
-        if "extends" in attrs or "abstract" in attrs:
-            raise UnsupportedError(self.loc(head) or loc, f"type extension ('{str(head)[:60]}') is not supported: fadj resolves "
-                                        f"type-bound calls statically")
+        m = re.search(r"\bextends\s*\(\s*(\w+)\s*\)", attrs)
+        parent = m.group(1) if m else None
+        abstract = re.search(r"\babstract\b", attrs) is not None
         sub = DeclLowerer(_TypeScope(), self.path, self.fixed_form, self.ex, self.src)
         for part in node.content[1:]:
             if isinstance(part, F.Component_Part):
@@ -442,7 +443,8 @@ class DeclLowerer:
                 raise UnsupportedError(loc, f"unsupported part of type '{name}': {type(part).__name__}")
         del sub
         self.types.append(DerivedType(name, comps, loc, bindings=bindings, generics=generics,
-                                      proc_pointers=proc_pointers))
+                                      proc_pointers=proc_pointers, parent=parent, abstract=abstract,
+                                      own=frozenset(comps)))
         if "private" in attrs:
             self.private.add(name)
 
@@ -471,18 +473,20 @@ class DeclLowerer:
             kind = type(b).__name__
             if kind == "Specific_Binding":
                 iface, attrs, _, bname, target = b.items
-                if iface is not None:
-                    raise UnsupportedError(self.loc(b), f"deferred binding '{bname}' of type '{tname}' is not supported")
                 pass_arg: str | None = ""          # "": the first argument
+                deferred = False
                 for a in (attrs.items if attrs is not None else ()):
                     text = str(a).lower().replace(" ", "")
                     if text == "nopass":
                         pass_arg = None
                     elif text.startswith("pass("):
                         pass_arg = text[5:-1]
-                    elif text.startswith(("deferred",)):
-                        raise UnsupportedError(self.loc(b), f"deferred binding '{bname}' is not supported")
-                bindings[str(bname).lower()] = Binding(str(target or bname).lower(), pass_arg)
+                    elif text == "deferred":
+                        deferred = True
+                if iface is not None and not deferred:
+                    raise UnsupportedError(self.loc(b), f"binding '{bname}' with an interface but not DEFERRED")
+                bindings[str(bname).lower()] = Binding("" if deferred else str(target or bname).lower(), pass_arg,
+                                                       deferred=deferred)
             elif kind == "Generic_Binding":
                 _, spec, names = b.items
                 key = str(spec).lower().replace(" ", "")

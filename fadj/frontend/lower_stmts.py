@@ -312,9 +312,11 @@ class BodyLowerer(ConstructLowerer):
         the pointer and its targets in one storage group).  Pointer components are not
         supported."""
         obj, bounds, target = node.items
-        if isinstance(target, F.Name) and type(obj).__name__ == "Data_Pointer_Object" and bounds is None:
+        nulled = isinstance(target, F.Intrinsic_Function_Reference) and str(target.items[0]).lower() == "null"
+        if (isinstance(target, F.Name) or nulled) and type(obj).__name__ == "Data_Pointer_Object" and bounds is None:
             st = S.Raw(str(node), kind="proc_pointer", loc=loc)
-            st.proc_pointer = (self.expr(obj.items[0], loc), str(obj.items[2]).lower(), str(target).lower())
+            st.proc_pointer = (self.expr(obj.items[0], loc), str(obj.items[2]).lower(),
+                               None if nulled else str(target).lower())
             return st
         if isinstance(obj, F.Name) and bounds is None:
             name = str(obj).lower()

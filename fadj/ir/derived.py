@@ -18,7 +18,26 @@ def component(types: dict, t: TypeSpec | None, comp: str) -> Symbol | None:
     if t is None or t.base != "type":
         return None
     dt = types.get(t.derived)
-    return dt.components.get(comp) if dt is not None else None
+    if dt is None:
+        return None
+    c = dt.components.get(comp)
+    if c is None and comp in ancestors(types, dt.name):
+        return parent_component(comp)     # ``s%model``: the parent part of an extended type
+    return c
+
+
+def ancestors(types: dict, name: str) -> list[str]:
+    """The types ``name`` extends, nearest first."""
+    out: list[str] = []
+    p = types[name].parent if name in types else None
+    while p is not None and p not in out:
+        out.append(p)
+        p = types[p].parent if p in types else None
+    return out
+
+
+def parent_component(name: str) -> Symbol:
+    return Symbol(name, type=TypeSpec("type", 0, derived=name))
 
 
 def has_allocatable_parts(s: Symbol, types: dict) -> bool:
@@ -50,6 +69,33 @@ def differentiable(types: dict, t: TypeSpec | None, _seen: frozenset = frozenset
     if dt is None:
         return False
     return any(not c.pointer and differentiable(types, c.type, _seen | {t.derived}) for c in dt.components.values())
+
+
+def diff_parent(types: dict, name: str) -> str | None:
+    """The parent type that ``name``'s derivative type extends: the primal parent's, when that
+    carries derivatives (else the derivative type starts the hierarchy itself)."""
+    p = types[name].parent
+    return p if p is not None and differentiable(types, TypeSpec("type", 0, derived=p)) else None
+
+
+def own_diff_components(types: dict, name: str) -> list[Symbol]:
+    """The components ``name_diff`` declares itself: all, less those it inherits."""
+    p = diff_parent(types, name)
+    inherited = {c.name for c in diff_components(types, p)} if p is not None else set()
+    return [c for c in diff_components(types, name) if c.name not in inherited]
+
+
+def extensions(types: dict, name: str) -> list[str]:
+    """Types of the sources that extend ``name``, at any depth."""
+    out: list[str] = []
+    todo = [name]
+    while todo:
+        n = todo.pop()
+        for t in types.values():
+            if t.parent == n and t.name not in out:
+                out.append(t.name)
+                todo.append(t.name)
+    return out
 
 
 def diff_components(types: dict, name: str) -> list[Symbol]:

@@ -73,6 +73,14 @@ class Routine:
     #: data pointers and their targets: name -> id of the storage they may share
     #: (passes/pointer_groups); analyses see one variable per group
     storage_groups: dict[str, str] = field(default_factory=dict)
+    #: why fadj cannot read this routine's body (SELECT TYPE, dynamic dispatch, ...): the body is
+    #: left empty and the error is raised only if the head reaches the routine, so that a library
+    #: is usable around the parts a cost function never calls
+    deferred_error: Exception | None = None
+
+    def defer(self, err: Exception) -> None:
+        """Keep ``err`` for when the head reaches this routine (see ``deferred_error``)."""
+        self.body, self.deferred_error = [], err
 
     @property
     def is_function(self) -> bool:
@@ -126,6 +134,7 @@ class Binding:
 
     procedure: str
     pass_arg: str | None = ""
+    deferred: bool = False          # DEFERRED in an abstract type: no procedure of its own
 
 
 @dataclass(eq=False)
@@ -142,6 +151,9 @@ class DerivedType:
     bindings: dict = field(default_factory=dict)
     generics: dict = field(default_factory=dict)
     proc_pointers: dict = field(default_factory=dict)   # procedure-pointer components -> Binding
+    parent: str | None = None       # EXTENDS(parent): its components and bindings come first
+    abstract: bool = False
+    own: frozenset = frozenset()    # names of the components declared in this type (not inherited)
 
 
 @dataclass

@@ -29,6 +29,8 @@ class TypeSpec:
     double: bool = False          # written DOUBLE PRECISION (re-emitted as such)
     char_len: str | None = None   # for character: the length text ('*', '10', 'n')
     derived: str | None = None
+    # declared CLASS(t): polymorphic (a dummy, allocatable or pointer); compares equal to TYPE(t)
+    poly: bool = field(default=False, compare=False)
 
     @property
     def is_real(self) -> bool:

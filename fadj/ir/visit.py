@@ -14,6 +14,11 @@ def map_exprs(body: list[S.Stmt], fn: Callable[[E.Expr], E.Expr]) -> None:
         _map_stmt(st, fn)
 
 
+def map_stmt_exprs(st: S.Stmt, fn: Callable[[E.Expr], E.Expr]) -> None:
+    """Apply ``fn`` to the expressions of ``st`` itself (not of the statements nested in it)."""
+    _map_stmt(st, fn)
+
+
 def _map_stmt(st: S.Stmt, fn) -> None:
     if isinstance(st, S.Assign):
         st.lhs, st.rhs = fn(st.lhs), fn(st.rhs)

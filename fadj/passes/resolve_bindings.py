@@ -1,8 +1,12 @@
 """Type-bound procedures, resolved statically: ``call v%scaled(a, w)`` becomes
 ``call scaled(v, a, w)``, ``v%norm2sq()`` becomes ``norm2sq(v)``, ``u + v`` with a GENERIC
 ``operator(+) => add`` becomes ``add(u, v)`` and an assignment with a GENERIC ``assignment(=)``
-a call.  The dynamic type is the declared one (fadj stops at type extension), so each binding
-names one procedure; after this pass the call graph and the engines see ordinary calls.
+a call.  Each call must name one procedure whatever the object's dynamic type: an object declared
+TYPE(t) has t's bindings; one declared CLASS(t) is resolved only where t and every type of the
+sources that extends it bind the name to the same procedure (not overridden, or NON_OVERRIDABLE);
+otherwise the call needs dynamic dispatch, and that is an error naming it.  After this pass the
+call graph and the engines see ordinary calls.  References to the parent part of an extended
+type (``s%model%c``) become references to the inherited component (``s%c``).
 
 The object goes where the binding says: first (PASS), as the named dummy (PASS(arg)), or not
 at all (NOPASS).  The procedure is made visible where it is called (a USE of its module).
@@ -13,12 +17,13 @@ from fadj.analysis.callgraph import resolve
 from fadj.analysis.effects import var_id
 from fadj.errors import UnsupportedError
 from fadj.frontend.lower_exprs import BOUND
+from fadj.ir.derived import ancestors, extensions
 from fadj.ir import expr as E
 from fadj.ir import stmt as S
 from fadj.ir.program import Program, Routine, Use
 from fadj.ir.symbols import Symbol
 from fadj.ir.typing import Typer
-from fadj.ir.visit import map_exprs
+from fadj.ir.visit import map_exprs, map_stmt_exprs
 
 
 class _Resolver:
@@ -40,9 +45,33 @@ class _Resolver:
             return self.prog.types.get(t.derived)
         return None
 
+    def static_binding(self, dt, bname: str, b, obj: E.Expr, loc):
+        """The binding ``b`` of ``dt`` if every dynamic type ``obj`` may have binds ``bname`` to
+        the same procedure; an error naming the call otherwise."""
+        from fadj.backend.fortran import expr_str
+        t = self.typer.type_of(obj)
+        what = f"'%{bname}' of '{expr_str(obj)}'"
+        if b.deferred:
+            raise UnsupportedError(loc, f"{what} calls a DEFERRED binding of type '{dt.name}': it needs dynamic "
+                                        f"dispatch, which is not supported (fadj resolves type-bound calls statically)")
+        if t is not None and t.poly:
+            for ext in extensions(self.prog.types, dt.name):
+                et = self.prog.types[ext]
+                eb = et.bindings.get(bname)
+                if not et.abstract and eb is not None and eb.procedure != b.procedure:
+                    raise UnsupportedError(loc, f"{what}, declared CLASS({dt.name}), calls '{b.procedure}' or, for type "
+                                                f"'{ext}', '{eb.procedure or 'a deferred binding'}': dynamic dispatch "
+                                                f"is not supported (fadj resolves type-bound calls statically)")
+        return b
+
     def procedure(self, dt, name: str, loc) -> Routine:
-        mod = self.prog.modules.get(dt.module) if dt.module else None
-        r = next((x for x in mod.routines if x.name == name), None) if mod is not None else self.prog.routine(name)
+        r = None
+        for owner in [dt.name] + ancestors(self.prog.types, dt.name):    # inherited: the parent's module
+            t = self.prog.types[owner]
+            mod = self.prog.modules.get(t.module) if t.module else None
+            r = next((x for x in mod.routines if x.name == name), None) if mod is not None else self.prog.routine(name)
+            if r is not None:
+                break
         if r is None:
             raise UnsupportedError(loc, f"procedure '{name}' bound to type '{dt.name}' is not in the sources")
         self.visible(r)
@@ -74,6 +103,7 @@ class _Resolver:
                       len(rest) + (0 if s.pass_arg is None else 1)), None)
         if b is None:
             raise UnsupportedError(loc, f"type '{dt.name}' has no type-bound procedure '{bname}'")
+        b = self.static_binding(dt, next((k for k, v in dt.bindings.items() if v is b), bname), b, obj, loc)
         proc = self.procedure(dt, b.procedure, loc)
         if b.pass_arg is None:
             return proc.name, rest
@@ -97,10 +127,11 @@ class _Resolver:
             names = dt.generics.get(f"operator({e.op})") or dt.generics.get(f"operator({_dotted(e.op)})")
             for n in names or ():
                 b = dt.bindings.get(n)
-                if b is None:
+                if b is None or b.deferred:
                     continue
                 proc = self.procedure(dt, b.procedure, loc)
                 if self._matches(proc, [e.left, e.right]):
+                    self.static_binding(dt, n, b, side, loc)
                     return E.Call(proc.name, (e.left, e.right))
         return e
 
@@ -126,6 +157,10 @@ class _Resolver:
 
     def expr(self, e: E.Expr, loc) -> E.Expr:
         def fn(n: E.Expr) -> E.Expr:
+            if isinstance(n, E.Component) and isinstance(n.base, E.Component) and not n.base.subs:
+                dt = self.type_of(n.base.base)
+                if dt is not None and n.base.comp not in dt.components and n.base.comp in ancestors(self.prog.types, dt.name):
+                    n = E.Component(n.base.base, n.comp, n.subs)      # s%model%c is s%c
             if isinstance(n, E.Call) and n.name.startswith(BOUND):
                 if n.name[1:] in self.pointer_names(n.args[0]):
                     return n
@@ -158,14 +193,43 @@ class _Resolver:
                 if names:
                     rhs = self.expr(st.rhs, st.loc)
                     for n in names:
+                        if dt.bindings[n].deferred:
+                            continue
                         proc = self.procedure(dt, dt.bindings[n].procedure, st.loc)
                         if self._matches(proc, [st.lhs, rhs]):
+                            self.static_binding(dt, n, dt.bindings[n], st.lhs, st.loc)
                             st = S.CallStmt(proc.name, [st.lhs, rhs], loc=st.loc, label=st.label,
                                             directives=st.directives)
                             break
             out.append(st)
-        map_exprs(out, lambda e: self.expr(e, None))
+        for st in S.walk_stmts(out):
+            map_stmt_exprs(st, lambda e, loc=st.loc: self.expr(e, loc))
         return out
+
+
+def _bodies(body: list[S.Stmt]):
+    """``body`` and every statement list nested in it."""
+    yield body
+    for st in body:
+        for b in st.bodies():
+            yield from _bodies(b)
+
+
+def _never_set(prog: Program, res: _Resolver, targets: dict, st: S.CallStmt) -> bool:
+    """A call through a procedure-pointer component that no pointer assignment of the sources
+    (nor a procedure argument passed on to one) gives a target."""
+    dt = res.type_of(st.args[0]) if st.args else None
+    comp = st.name[1:]
+    return dt is not None and comp in dt.proc_pointers and not targets.get((_declaring(prog, dt, comp), comp))
+
+
+def _declaring(prog: Program, dt, comp: str) -> str:
+    """The type that declares procedure-pointer component ``comp`` (``dt`` or an ancestor): a
+    pointer set through an extension's object is the same component."""
+    for a in ancestors(prog.types, dt.name)[::-1]:
+        if comp in prog.types[a].proc_pointers:
+            return a
+    return dt.name
 
 
 def _kind_agrees(formal, actual, a: E.Expr) -> bool:
@@ -182,10 +246,14 @@ def _dotted(op: str) -> str:
 
 def resolve_bindings(prog: Program) -> None:
     """Resolve every type-bound reference of ``prog`` (see the module doc)."""
-    if not any(t.bindings or t.generics or t.proc_pointers for t in prog.types.values()):
+    if not any(t.bindings or t.generics or t.proc_pointers or t.parent for t in prog.types.values()):
         return
     for r in list(prog.order):
-        r.body = _Resolver(prog, r).body(r.body)
+        try:
+            r.body = _Resolver(prog, r).body(r.body)
+        except UnsupportedError as err:
+            # dynamic dispatch (or a binding fadj cannot resolve): an error if the head reaches it
+            r.body, r.deferred_error = [], err
 
 
 def resolve_procedure_pointers(prog: Program, resolve) -> set:
@@ -216,13 +284,15 @@ def resolve_procedure_pointers(prog: Program, resolve) -> set:
             dt = prog.types.get(t.derived) if t is not None and t.base == "type" else None
             if dt is None or comp not in dt.proc_pointers:
                 raise UnsupportedError(st.loc, f"pointer assignment is not supported ('{st.text[:60]}')")
+            if target is None:
+                continue        # nullified
             proc = resolve(prog, r, target, None)
             if proc is None:
                 s = r.scope.lookup(target)
                 if s is not None and s.is_arg:
                     continue            # a procedure argument: its specialised copies say which
                 raise UnsupportedError(st.loc, f"'{target}' pointed to by '{comp}' is not a procedure of the sources")
-            targets.setdefault((dt.name, comp), set()).add(proc)
+            targets.setdefault((_declaring(prog, dt, comp), comp), set()).add(proc)
     changed = set()
     for r in list(prog.order):
         res = _Resolver(prog, r)
@@ -246,7 +316,7 @@ def resolve_procedure_pointers(prog: Program, resolve) -> set:
             comp = name[1:]
             if dt is None or comp not in dt.proc_pointers:
                 return None
-            procs = targets.get((dt.name, comp), set())
+            procs = targets.get((_declaring(prog, dt, comp), comp), set())
             if len(procs) != 1:
                 what = "never points to a procedure of the sources" if not procs else \
                     f"points to {len(procs)} procedures ({', '.join(sorted(p.name for p in procs))})"
@@ -262,6 +332,15 @@ def resolve_procedure_pointers(prog: Program, resolve) -> set:
             return proc.name, rest[:k] + [args[0]] + rest[k:]
 
         hit = False
+        for body in _bodies(r.body):
+            for i, st in enumerate(body):
+                if isinstance(st, S.CallStmt) and st.name.startswith(BOUND) and _never_set(prog, res, targets, st):
+                    # nothing in the sources points it anywhere: the primal cannot make this call
+                    # either (a null procedure pointer), so the derivative stops loudly if it is reached
+                    where = f"{st.loc.file.rsplit('/', 1)[-1]}:{st.loc.line}" if st.loc is not None else ""
+                    body[i] = S.Stop(f"error stop 'fadj: {where}: null procedure pointer %{st.name[1:]}'"[:120],
+                                     loc=st.loc, label=st.label)
+                    hit = True
         for st in S.walk_stmts(r.body):
             if isinstance(st, S.CallStmt) and st.name.startswith(BOUND):
                 got = fix(st.name, st.args, st.loc)

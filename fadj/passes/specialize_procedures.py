@@ -61,14 +61,17 @@ class Specializer:
         work = list(self.prog.order)
         while work:
             r = work.pop(0)
-            for st in S.walk_stmts(r.body):
-                call = _call_of(st)
-                if call is None:
-                    continue
-                name, args = call
-                clone = self.site(r, st, name, args)
-                if clone is not None and clone not in work and not getattr(clone, "_specialized_done", False):
-                    work.append(clone)
+            try:
+                for st in S.walk_stmts(r.body):
+                    call = _call_of(st)
+                    if call is None:
+                        continue
+                    name, args = call
+                    clone = self.site(r, st, name, args)
+                    if clone is not None and clone not in work and not getattr(clone, "_specialized_done", False):
+                        work.append(clone)
+            except UnsupportedError as err:
+                r.defer(err)               # raised if the head reaches r
             r._specialized_done = True     # type: ignore[attr-defined]
 
     def site(self, r: Routine, st: S.Stmt, name: str, args: list[E.Expr]) -> Routine | None:

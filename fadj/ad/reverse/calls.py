@@ -93,7 +93,7 @@ class CallMixin:
         t = self.lhs_type(ref)
         if t.base == "type":
             from fadj.ir.derived import diff_type_name
-            return TypeSpec("type", 0, derived=diff_type_name(t.derived))
+            return TypeSpec("type", 0, derived=diff_type_name(t.derived), poly=t.poly)
         return t
 
     def adjoint_zero(self, ref: E.Expr) -> E.Expr:
@@ -284,7 +284,7 @@ class CallMixin:
             if rank:
                 raise UnsupportedError(self.r.loc, f"'{E.base_name(a)}' (an array of derived type) is passed twice "
                                                    f"to one call: its adjoint would be updated through two arguments")
-            dt = TypeSpec("type", 0, derived=diff_type_name(t.derived))
+            dt = TypeSpec("type", 0, derived=diff_type_name(t.derived), poly=t.poly)
             tmp = E.Name(self.ds.temp("ad_alias", dt, 0))
             pre.append(S.Assign(tmp, E.Call(dt.derived, ())))        # default-initialised: all zero
             post += _add_components(self.ctx.prog.types, adj, tmp, t.derived)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 # sources shared with the regression tests of the same constructs (their head is cost)
 from tests.integration.test_equivalence import CALL_THROUGH_OTHER_NAME
+from tests.integration.test_pointers import ALLOCATED_POINTER_COMPONENTS
 from tests.integration.test_procedure_arguments import OPTIONAL_PROC
 from tests.integration.test_real_code_regressions import OVERLOADED_FIELD_OPERATORS, PRIVATE_NAME_CLASH
 from tests.integration.test_type_extension import EXTENDED_MODEL
@@ -1376,6 +1377,9 @@ subroutine s(x, n, f)
   f = sum(p**2) + sum(old**3) + b(2)
 end subroutine
 """)
+
+case("POINTER components that the sources ALLOCATE (derived types in the style of Fortran 95)", "supported",
+     _as_s(ALLOCATED_POINTER_COMPONENTS))
 
 case("pointer dummies, module pointers and pointer components that are pointer-assigned", "error", """\
 module grid

@@ -122,7 +122,7 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
     uses.append(Use("fadj_stack"))
     dr.uses = uses
     allocation_aware_stack_ops(dr, r, ds)
-    _pointers_are_associated(dr)
+    _pointers_are_associated(dr, r, ds)
     # typed external derivative functions (split halves of external functions)
     for callee, version in called:
         if callee.module is None and callee.host is None and callee.is_function and version in ("fwd", "d"):
@@ -132,17 +132,43 @@ def finish(dr: DerivRoutine, r: Routine, ds: DerivScope, called: set[tuple[Routi
 
 
 
-def _pointers_are_associated(dr: DerivRoutine) -> None:
+def _pointers_are_associated(dr: DerivRoutine, r: Routine, ds: DerivScope) -> None:
     """``allocated(p)`` of a POINTER variable (one the code ALLOCATEs like an allocatable)
     is ``associated(p)``: the engines write the allocatable form for both."""
     from fadj.ir.visit import map_exprs
     pointers = {s_.name for s_ in dr.symbols if s_.pointer and not s_.allocatable}
-    if not pointers:
+    types = ds.ctx.prog.types
+    if not pointers and not any(c.alloc_pointer for t in types.values() for c in t.components.values()):
         return
+    local = {s_.name: s_ for s_ in dr.symbols}
+
+    def type_name(ref: E.Expr) -> str | None:
+        """The derived type of a reference of the derivative routine (a derivative variable is
+        typed like its primal: ``t_diff`` components have the primal's names)."""
+        if isinstance(ref, (E.Name, E.Index)):
+            s_ = local.get(ref.name) or r.scope.lookup(ref.name)
+            t = s_.type if s_ is not None else None
+        elif isinstance(ref, E.Component):
+            base = type_name(ref.base)
+            c = types[base].components.get(ref.comp) if base in types else None
+            t = c.type if c is not None else None
+        else:
+            return None
+        if t is None or t.base != "type":
+            return None
+        return t.derived[:-5] if t.derived.endswith("_diff") and t.derived[:-5] in types else t.derived
+
+    def is_pointer(ref: E.Expr) -> bool:
+        if isinstance(ref, E.Name):
+            return ref.name in pointers
+        if isinstance(ref, E.Component) and not ref.subs:
+            base = type_name(ref.base)
+            c = types[base].components.get(ref.comp) if base in types else None
+            return c is not None and c.alloc_pointer
+        return False
 
     def fn(e: E.Expr) -> E.Expr:
-        if isinstance(e, E.Call) and e.name == "allocated" and len(e.args) == 1 \
-                and isinstance(e.args[0], E.Name) and e.args[0].name in pointers:
+        if isinstance(e, E.Call) and e.name == "allocated" and len(e.args) == 1 and is_pointer(e.args[0]):
             return E.Call("associated", e.args)
         return e
     map_exprs(dr.body, lambda e: E.transform(e, fn))

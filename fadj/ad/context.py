@@ -30,6 +30,7 @@ from fadj.passes.pointer_groups import pointer_groups
 from fadj.passes.resolve_bindings import resolve_procedure_pointers
 from fadj.passes.specialize_procedures import specialize_procedures
 from fadj.analysis.equivalence import check_active_equivalences, check_equivalences
+from fadj.analysis.shallow_copies import check_shallow_copies
 from fadj.passes.structure_jumps import structure_jumps
 from fadj.passes.structure_returns import structure_returns
 from fadj.passes.unshadow_intrinsics import unshadow_intrinsics
@@ -292,6 +293,7 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
         if r.deferred_error is not None:
             raise r.deferred_error
         check_equivalences(r)
+        check_shallow_copies(prog, r, function_typer(prog, r))
         if getattr(r, "_pointer_moves", False):
             raise UnsupportedError(r.loc, f"'{r.name}' re-points its pointer arguments, and a call passes it "
                                           f"something other than the caller's own local pointers: not supported")

@@ -103,6 +103,9 @@ def diff_type_lines(prog: Program, name: str) -> list[str]:
         if t.base == "type":
             t = TypeSpec("type", 0, derived=diff_type_name(t.derived))
         d = c.copy(type=t, init=None, save=False)
+        if c.alloc_pointer:
+            lines.append("  " + declaration(d.copy(allocatable=False, pointer=True)) + " => null()")
+            continue
         text = declaration(d)
         if not c.allocatable and t.base == "real":
             text += f" = 0.0_{max(8, t.kind)}"

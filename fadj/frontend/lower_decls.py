@@ -423,9 +423,14 @@ class DeclLowerer:
                             cname = str(d.items[0]).lower()
                             dims = self.array_spec(d.items[1], loc) if d.items[1] is not None else cdims
                             init = d.items[3]
-                            comps[cname] = Symbol(cname, type=t, dims=dims, allocatable="allocatable" in flags,
-                                                  pointer="pointer" in flags, loc=self.loc(cd),
-                                                  init=self.expr(init.items[1], loc) if init is not None else None)
+                            pointer = "pointer" in flags
+                            as_alloc = pointer and t.base != "type"    # see Symbol.alloc_pointer
+                            comps[cname] = Symbol(cname, type=t, dims=dims,
+                                                  allocatable="allocatable" in flags or as_alloc,
+                                                  pointer=pointer and not as_alloc, alloc_pointer=as_alloc,
+                                                  loc=self.loc(cd),
+                                                  init=self.expr(init.items[1], loc) if init is not None and
+                                                  not as_alloc else None)
                     elif isinstance(cd, F.Comment):
                         continue
                     elif type(cd).__name__ == "Proc_Component_Def_Stmt":

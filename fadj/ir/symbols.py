@@ -108,6 +108,10 @@ class Symbol:
     implicit: bool = False              # typed by an implicit rule
     loc: Loc | None = None
     extra_attrs: tuple[str, ...] = ()   # attributes fadj re-emits verbatim (e.g. 'volatile')
+    #: a POINTER component that the sources only ALLOCATE (never point anywhere: that is an
+    #: error at the pointer assignment): analysed as allocatable; its derivative component is a
+    #: POINTER too and ``allocated()`` of it is ``associated()``
+    alloc_pointer: bool = False
 
     @property
     def rank(self) -> int:

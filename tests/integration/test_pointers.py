@@ -263,10 +263,68 @@ end subroutine
 """
 
 
+# POINTER components that are only ALLOCATEd (derived types written before Fortran 2003 had
+# allocatable components): analysed like allocatable ones, their derivative components are
+# pointers, allocated() of them is associated(); an INTENT(OUT) dummy that allocates them
+ALLOCATED_POINTER_COMPONENTS = """\
+module fields
+  implicit none
+  type :: field
+    integer :: n = 0
+    real(8), pointer :: u(:) => null()
+    real(8), pointer :: w(:, :) => null()
+    real(8) :: nu = 0.1d0
+  end type
+contains
+  subroutine make(f, n)
+    type(field), intent(out) :: f
+    integer, intent(in) :: n
+    f%n = n
+    allocate(f%u(n), f%w(n, 2))
+    f%u = 0
+    f%w = 1
+  end subroutine
+  subroutine step(f)
+    type(field), intent(inout) :: f
+    integer :: i
+    real(8) :: old(f%n)
+    old = f%u
+    do i = 2, f%n - 1
+      f%u(i) = old(i) + f%nu*(old(i-1) - 2*old(i) + old(i+1)) + 0.05d0*old(i)**2*f%w(i, 1)
+    end do
+    f%w(:, 2) = f%w(:, 2) + f%u**2
+  end subroutine
+  subroutine destroy(f)
+    type(field), intent(inout) :: f
+    if (associated(f%u)) deallocate(f%u)
+    if (associated(f%w)) deallocate(f%w)
+  end subroutine
+end module
+subroutine cost(x, n, f)
+  use fields
+  integer n
+  real(8) :: x(n), f
+  type(field) :: st
+  integer :: k
+  call make(st, n)
+  st%u = x
+  st%w(:, 1) = x**2
+  st%nu = 0.2d0*x(1)
+  do k = 1, 4
+    call step(st)
+  end do
+  f = sum(st%u**2) + sum(st%w(:, 2))
+  call destroy(st)
+end subroutine
+"""
+
+
 @pytest.mark.parametrize("source", [SWAP, SECTIONS, SCALAR, ALIASED, ALLOCATED_POINTER, SWAP_BY_A_CALL,
-                                    DUMMY_AND_LOCAL, HEAD_INPUT_AND_LOCAL, CONDITIONAL_STRIDED],
+                                    DUMMY_AND_LOCAL, HEAD_INPUT_AND_LOCAL, CONDITIONAL_STRIDED,
+                                    ALLOCATED_POINTER_COMPONENTS],
                          ids=["swap", "sections", "scalar", "aliased", "allocated-pointer", "swap-by-a-call",
-                              "dummy-and-local", "head-input-and-local", "conditional-strided"])
+                              "dummy-and-local", "head-input-and-local", "conditional-strided",
+                              "allocated-pointer-components"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_pointer_derivatives(tmp_path, gfortran, source, split):
     (tmp_path / "p.f90").write_text(source)
@@ -364,3 +422,13 @@ end module
 """, 1)
     assert _error(tmp_path, src) == ("e.f90:4: error: 'swap_pointers' re-points its pointer arguments, and a call "
                                      "passes it something other than the caller's own local pointers: not supported")
+
+
+def test_whole_assignment_of_a_type_with_pointer_components_is_an_error(tmp_path):
+    """``t = s`` would share ``s%u`` (a pointer) rather than copy it: the analyses that treat
+    allocated pointer components as allocatable would miss the aliasing."""
+    src = ALLOCATED_POINTER_COMPONENTS.replace("  call destroy(st)", "  t = st\n  call destroy(st)")
+    src = src.replace("  type(field) :: st\n", "  type(field) :: st, t\n")
+    assert _error(tmp_path, src) == (
+        "e.f90:48: error: assignment of a whole 'field', whose POINTER component 'u' it would share rather than "
+        "copy, is not supported (assign the components, or make 'u' ALLOCATABLE)")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from fadj.ad.plan import CheckpointOptions
 from fadj.backend.build import run_make, write_outdir
 from fadj.backend.emit import TextRoutine, derivative_files, routine_text
 from fadj.cache import DiffCache, RoutineKeys
+from fadj.backend.syntax_check import compiler_error
+from fadj.errors import FadjError, SyntaxErr
+from fadj.frontend.discover import expand_sources
 from fadj.frontend.load import load_program
 from fadj.frontend.options import SourceOptions
 
@@ -54,13 +58,52 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
             gc.enable()
 
 
+def _compiler_accepts(prog, source: SourceOptions, dcache) -> None:
+    """What fadj accepted gfortran must accept too (backend/syntax_check); remembered in the cache
+    for sources and options it has seen pass."""
+    import hashlib
+    paths = [f.path for f in prog.files]
+    h = hashlib.sha256(repr((source, paths)).encode())
+    for f in prog.files:
+        h.update(f.text.encode("utf-8", "surrogateescape"))
+    stamp = dcache.folder / f"syntax-ok-{h.hexdigest()[:24]}" if dcache is not None else None
+    if stamp is not None and stamp.exists():
+        return
+    err = compiler_error(paths, source)
+    if err is not None:
+        raise err
+    if stamp is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text("")
+
+
+def usable_output_folder(outdir: Path) -> None:
+    """Stop before any work if ``outdir`` cannot hold the output (a file, a read-only folder)."""
+    import os
+    if outdir.exists() and not outdir.is_dir():
+        raise FadjError(None, f"output folder '{outdir}' is a file")
+    probe = outdir
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.is_dir() and not os.access(probe, os.W_OK | os.X_OK):
+        raise FadjError(None, f"output folder '{outdir}' cannot be written ('{probe}' is read-only)")
+    if probe.exists() and not probe.is_dir():
+        raise FadjError(None, f"output folder '{outdir}': '{probe}' is a file")
+
+
 def _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, fflags, source, profile,
                    profile_timed, cache, origins=False, debug=False) -> Result:
     opts = opts or CheckpointOptions()
     source = source or SourceOptions()
+    usable_output_folder(Path(outdir))
     dcache = DiffCache(Path(outdir) / ".fadj-cache") if cache else None
-    prog = load_program(list(sources), source, cache=dcache)
+    try:
+        prog = load_program(list(sources), source, cache=dcache)
+    except SyntaxErr:
+        # gfortran's reading is the reference (its fixed-form line numbers, its wording)
+        raise compiler_error(expand_sources(list(sources)), source) or sys.exc_info()[1] from None
     ctx = prepare(prog, head, parse_names(vars_) or None, parse_names(outvars) or None, opts, mode)
+    _compiler_accepts(prog, source, dcache)
     ctx.profile = profile
     ctx.profile_timed = profile_timed
     ctx.debug_checks = debug or origins

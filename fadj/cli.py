@@ -110,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     except CheckFailed as e:
         sys.stderr.write(f"fadj: {e}\n")
         return 1
+    except OSError as e:
+        # an output folder that is a file or read-only, a disk that is full: one line, exit 2
+        where = e.filename if e.filename is not None else ""
+        sys.stderr.write(f"{where + ': ' if where else 'fadj: '}error: {e.strerror or e}\n")
+        return 2
     except KeyboardInterrupt:
         return 130
 

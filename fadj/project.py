@@ -277,6 +277,7 @@ def merge_args(args, cfg: ProjectConfig | None) -> None:
 def _merge_check(args, cfg: ProjectConfig, from_project: bool) -> None:
     """``fadj check`` options from the ``[check]`` table (the command line's --size/--range win)."""
     c = cfg.table("check")
+    _check_table_types(cfg.path, c)
     if from_project:
         args.sources += [cfg.rel(s) for s in c.get("sources", [])]
     sizes = [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in c.get("sizes", {}).items()]
@@ -289,6 +290,51 @@ def _merge_check(args, cfg: ProjectConfig, from_project: bool) -> None:
         args.output = cfg.rel(c["output"])
     if args.mode is None and c.get("mode"):
         args.mode = c["mode"]
+
+
+_EXTENTS = re.compile(r"^\d+(x\d+)*$")
+
+
+def _check_table_types(path: Path, c: dict) -> None:
+    """The ``[check]`` table's values have the types ``fadj check`` takes (one line at the key)."""
+    def err(key: str, what: str):
+        return FadjError(Loc(_shown(path), _line_in_table(path, "check", key)), f"[check] '{key}' {what}")
+    sizes = c.get("sizes", {})
+    if not isinstance(sizes, dict):
+        raise err("sizes", "must be a table like {n = 40, x = \"4x5\"}")
+    for k, v in sizes.items():
+        if not (isinstance(v, (bool, int)) or isinstance(v, str) and _EXTENTS.match(v.strip())):
+            raise err("sizes", f"value of '{k}' must be an integer, true or false, or extents like \"4x5\" "
+                               f"(not {v!r})")
+    ranges = c.get("ranges", {})
+    if not isinstance(ranges, dict):
+        raise err("ranges", "must be a table like {x = [0.5, 1.5]}")
+    for k, v in ranges.items():
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                                                            for b in v) and v[0] < v[1]):
+            raise err("ranges", f"value of '{k}' must be [lo, hi], two numbers with lo < hi (not {v!r})")
+    if not (isinstance(c.get("sources", []), list) and all(isinstance(x, str) for x in c.get("sources", []))):
+        raise err("sources", "must be a list of strings")
+    for key in ("init", "output", "mode"):
+        if key in c and not isinstance(c[key], str):
+            raise err(key, "must be a string")
+
+
+def _line_in_table(path: Path, table: str, key: str) -> int:
+    """The line of ``key`` inside ``[table]`` (else of the table's header; 0 if neither)."""
+    header = 0
+    try:
+        for i, ln in enumerate(path.read_text(errors="replace").split("\n"), start=1):
+            if re.match(r"\s*\[", ln):
+                if header:
+                    break
+                if re.match(rf"\s*\[\s*{re.escape(table)}\s*\]", ln):
+                    header = i
+            elif header and re.match(rf"\s*{re.escape(key)}\s*=", ln):
+                return i
+    except OSError:
+        pass
+    return header
 
 
 def _source_options(args, cfg: ProjectConfig | None) -> SourceOptions:

@@ -284,7 +284,8 @@ def prepare(prog: Program, head_name: str, vars_: list[str] | None, outvars: lis
                     head = mr
     if head is None:
         known = ", ".join(sorted(prog.routines)) or "none"
-        raise NameErr(None, f"unknown head routine '{head_name}' (routines in the sources: {known})")
+        empty = f"; {', '.join(prog.empty_files)} holds no program unit" if prog.empty_files else ""
+        raise NameErr(None, f"unknown head routine '{head_name}' (routines in the sources: {known}{empty})")
     normalise(prog, opts.externals)
     cg = build_callgraph(prog, list(prog.order), opts.externals)
     routines = cg.reachable(head)

@@ -134,9 +134,9 @@ def _obj(name: str) -> str:
 
 
 def _write_if_changed(path: Path, text: str) -> None:
-    if path.exists() and path.read_text() == text:
+    if path.exists() and path.read_text(encoding="utf-8", errors="surrogateescape") == text:
         return
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")      # the user's bytes, as read
 
 
 def run_make(outdir: str | Path, fflags: str | None = None, jobs: int = 2) -> str:

@@ -64,6 +64,8 @@ def load_program(paths: list[str], opts: SourceOptions = DEFAULT, cache=None) ->
         for d in scan_directives(src.source_text, src.path, src.fixed_form, src.loc).values():
             directive_lines.setdefault(d.loc.file, {})[d.loc.line] = d
         tree = _parse_tree(src, cache)
+        if not any(not isinstance(n, F.Comment) for n in tree.content):
+            prog.empty_files.append(src.path)
         for node in tree.content:
             if isinstance(node, F.Module):
                 name = str(_first_stmt(node).items[1]).lower()

@@ -38,8 +38,21 @@ def parse_source(src: SourceFile):
     reader = FortranStringReader(src.source_text, ignore_comments=False, include_dirs=include_dirs)
     reader.set_format(FortranFormat(not src.fixed_form, False))
     reader.id = src.path
+
+    def reader_error(message, item=None):
+        # fparser's reader logs such errors and calls sys.exit(1) (an END statement naming
+        # another unit): one line at the statement instead
+        line = item.span[0] if item is not None and getattr(item, "span", None) else reader.linecount
+        text = str(message).strip().splitlines()[0]
+        m = re.match(r"expected <([\w-]+)-name> is (\w+) but got (\w+)", text)
+        if m:
+            text = f"END {m.group(1).upper()} {m.group(3)} closes {m.group(1)} '{m.group(2)}'"
+        raise SyntaxErr(src.loc(max(1, line)), f"syntax error: {text}")
+    reader.error = reader_error
     try:
         tree = _parser()(reader)
+    except SyntaxErr:
+        raise
     except FortranSyntaxError as e:
         loc = _loc_from_message(src, str(e))
         what = unsupported_construct(_line_of(src, str(e)))

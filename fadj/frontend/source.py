@@ -34,7 +34,9 @@ def read_source(path: str, fixed_form: bool | None = None) -> SourceFile:
     if p.is_dir():
         raise FadjError(Loc(path), "is a directory, not a Fortran source file")
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
+        # bytes that are not UTF-8 (Latin-1 comments, strings) ride through as surrogates, and
+        # are written back as the same bytes (the output copy of the primal is byte-identical)
+        text = p.read_text(encoding="utf-8", errors="surrogateescape")
     except OSError as e:
         raise FadjError(Loc(path), f"cannot read: {e.strerror}") from None
     if fixed_form is None:

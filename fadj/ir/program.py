@@ -161,6 +161,7 @@ class Program:
     """All the sources fadj was given, lowered."""
 
     files: list[SourceFile] = field(default_factory=list)
+    empty_files: list[str] = field(default_factory=list)   # sources without a program unit
     routines: dict[str, Routine] = field(default_factory=dict)   # external + module procedures
     modules: dict[str, Module] = field(default_factory=dict)
     order: list[Routine] = field(default_factory=list)          # every routine in source order

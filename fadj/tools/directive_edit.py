@@ -98,7 +98,10 @@ def plan_set(spec: str, action_text: str, others: list[str] = (), source=None) -
     if line > len(lines):
         raise FadjError(loc, f"the file has only {len(lines)} lines")
     if line in lmap.comments or not lines[line - 1].text.strip():
-        raise FadjError(loc, "this is a comment or blank line, not a CALL or DO statement")
+        owner = _directive_owner(prog, path, line)
+        if owner is None:
+            raise FadjError(loc, "this is a comment or blank line, not a CALL or DO statement")
+        line, loc = owner, Loc(path, owner)        # a $AD line: the statement it belongs to
     if _switched_off(prog, path, line):
         raise FadjError(loc, "this line is switched off by the preprocessor (see -D/-U and fadj.toml's defines)")
     span = lmap.statement_at(line)
@@ -134,6 +137,17 @@ def plan_set(spec: str, action_text: str, others: list[str] = (), source=None) -
             report += f" [{new_text.strip()}{note}]"
         _verify(path, others, prog, after, edited, st, kw, source)
     return Change(path, before, after, [report])
+
+
+def _directive_owner(prog: Program, path: str, line: int) -> int | None:
+    """The first line of the statement whose ``$AD`` directive is on ``path:line``, or None."""
+    from fadj.ir import stmt as S
+    for r in prog.order:
+        for st in S.walk_stmts(r.body):
+            if st.loc is not None and st.loc.file == path and any(
+                    d.loc.file == path and d.loc.line == line for d in st.directives):
+                return st.loc.line
+    return None
 
 
 def _switched_off(prog: Program, path: str, line: int) -> bool:

@@ -26,8 +26,10 @@ optimality guarantee; the printed table shows how far it is from the two extreme
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
+from fadj.errors import FadjError
 from fadj.tools.profile import Profile, SiteProfile, fmt_bytes
 
 EXACT_LIMIT = 18
@@ -182,14 +184,20 @@ def best_plan(model: Model, budget: float) -> Plan | None:
     return Plan(frozenset(split), p, False) if p.peak_bytes <= budget else None
 
 
+_SIZE = re.compile(r"^\s*(\d*\.?\d+(?:e[+-]?\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.I)
+_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
+
+
 def parse_size(text: str) -> float:
-    t = text.strip().upper().replace("IB", "").replace("B", "")
-    mult = 1
-    for suffix, m in (("K", 1024), ("M", 1024 ** 2), ("G", 1024 ** 3), ("T", 1024 ** 4)):
-        if t.endswith(suffix):
-            mult, t = m, t[:-1]
-            break
-    return float(t) * mult
+    """``512M``, ``1.5G``, ``60MB``, ``2GiB``, ``1000000`` (bytes; K, M, G, T are powers of 1024)."""
+    m = _SIZE.match(text)
+    if m is None:
+        raise FadjError(None, f"--memory-budget {text!r}: not a size (a number of bytes, with K, M, G or T: "
+                              f"512M, 1.5G)")
+    value = float(m.group(1)) * _UNITS[m.group(2).upper()]
+    if value <= 0:
+        raise FadjError(None, f"--memory-budget {text!r}: the budget must be more than 0 bytes")
+    return value
 
 
 def report(model: Model, plan: Plan | None, budget: float) -> str:

@@ -106,7 +106,7 @@ def run(args) -> int:
         path = Path(args.profile) / "profile.json"
         if not path.exists():
             raise FadjError(Loc(str(path)), "no such file (run fadj profile first)")
-        prof = Profile.from_json(path.read_text())
+        prof = read_profile(path)
     else:
         prof = profile(args.sources, args.head, args.vars, args.outvars, _driver(args), Path("fadj_profile"),
                        _env(args), _opts(args), args.source_options)
@@ -122,6 +122,21 @@ def run(args) -> int:
     if args.apply and plan is not None:
         apply_plan(model, plan, list(args.sources))
     return 0 if plan is not None else 1
+
+
+def read_profile(path: Path):
+    """``profile.json`` as ``fadj profile`` wrote it; anything else is one line naming the file."""
+    import json
+
+    from fadj.tools.profile import Profile
+    try:
+        return Profile.from_json(path.read_text(errors="replace"))
+    except json.JSONDecodeError as e:
+        raise FadjError(Loc(str(path), e.lineno), f"not a profile written by fadj profile: {e.msg}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        what = f"no '{e.args[0]}'" if isinstance(e, KeyError) else str(e).splitlines()[0]
+        raise FadjError(Loc(str(path)), f"not a profile written by fadj profile ({what}): run fadj profile "
+                                        f"again") from None
 
 
 def apply_plan(model, plan, sources: list[str], echo=print) -> None:

@@ -48,7 +48,7 @@ def parse_source(src: SourceFile):
         if m:
             text = f"END {m.group(1).upper()} {m.group(3)} closes {m.group(1)} '{m.group(2)}'"
         raise SyntaxErr(src.loc(max(1, line)), f"syntax error: {text}")
-    reader.error = reader_error
+    reader.error = reader_error        # (removed after the parse: the cache pickles the reader)
     try:
         tree = _parser()(reader)
     except SyntaxErr:
@@ -62,6 +62,8 @@ def parse_source(src: SourceFile):
     except Exception as e:  # fparser raises assorted internal errors on bad input
         raise SyntaxErr(_loc_from_message(src, str(e)),
                         f"cannot parse: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
+    finally:
+        del reader.error
     if tree is None:
         raise SyntaxErr(src.loc(1), "no Fortran program unit found")
     return tree

@@ -143,6 +143,7 @@ def apply_plan(model, plan, sources: list[str], echo=print) -> None:
     """Write ``$AD CHECKPOINT`` / ``$AD NOCHECKPOINT`` before every timed call site, and
     ``$AD NOCHECKPOINT`` before the kernel calls of every group the plan splits."""
     from fadj.tools.directive_edit import apply, plan_set
+    from fadj.tools.profile import current_line
     every = _files(sources)
     files = {Path(s).name: s for s in every}
     edits = []
@@ -152,7 +153,7 @@ def apply_plan(model, plan, sources: list[str], echo=print) -> None:
         path = files.get(s.file)
         if path is None:
             raise FadjError(Loc(s.file), "cannot find this source among the given ones")
-        edits.append((path, s.line, action))
+        edits.append((path, current_line(model.prof, path, s.line), action))
     for path, line, action in sorted(set(edits), key=lambda e: (e[0], -e[1])):
         apply([plan_set(f"{path}:{line}", action, others=every)], dry_run=False, echo=echo)
 

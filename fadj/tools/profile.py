@@ -75,6 +75,9 @@ class Profile:
     joint_primal_s: float = 0.0
     overhead_s: float = 0.0
     kernels_split: "Profile | None" = None    # the same measured with every cheap CALL site split
+    # file name -> {"digest": of its lines without $AD lines, "ad_lines": their numbers}: lets
+    # ``plan --apply`` find the profiled lines again after directives were written (source_marks)
+    sources: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)
@@ -164,8 +167,48 @@ def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict
         for sp in prof.sites:
             if sp.key in cheap:
                 sp.group = groups.get(sp.caller, "")
+    from fadj.frontend.discover import expand_sources
+    prof.sources = source_marks(expand_sources(list(sources)))
     (outdir / "profile.json").write_text(prof.to_json())
     return prof
+
+
+_AD_LINE = re.compile(r"^(?:\s*!|[cC*])\$ad\b", re.I)
+
+
+def source_marks(paths) -> dict:
+    """Per file name: the digest of its lines other than ``$AD`` directive lines, and the numbers
+    of those lines.  Directives move code lines but leave the digest alone."""
+    import hashlib
+    out = {}
+    for p in paths:
+        lines = Path(p).read_text(encoding="utf-8", errors="surrogateescape").split("\n")
+        ad = [i for i, ln in enumerate(lines, start=1) if _AD_LINE.match(ln)]
+        code = "\n".join(ln for i, ln in enumerate(lines, start=1) if i not in set(ad))
+        out[Path(p).name] = {"digest": hashlib.sha256(code.encode("utf-8", "surrogateescape")).hexdigest()[:24],
+                             "ad_lines": ad}
+    return out
+
+
+def current_line(prof: "Profile", path: str, line: int) -> int:
+    """Where the profiled ``line`` of ``path`` is now, after ``$AD`` lines were added or removed;
+    an error if the code itself changed since ``fadj profile``."""
+    old = prof.sources.get(Path(path).name)
+    if old is None:
+        return line          # a profile of an older fadj: taken as it is
+    now = source_marks([path])[Path(path).name]
+    if now["digest"] != old["digest"]:
+        raise FadjError(Loc(path), "the profile is stale: this file's code changed since fadj profile (run fadj "
+                                   "profile again)")
+    index = line - sum(1 for a in old["ad_lines"] if a < line)        # its place among the code lines
+    n = 0
+    ad = set(now["ad_lines"])
+    k = 0
+    while n < index:
+        k += 1
+        if k not in ad:
+            n += 1
+    return k
 
 
 def _measure_modes(sources, head, vars_, outvars, base, outdir: Path, driver, env, source, counts, timed,

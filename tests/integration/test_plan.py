@@ -73,3 +73,14 @@ def test_plan_command_reads_a_profile(tmp_path, gfortran):
     assert p.returncode == 0, p.stderr
     after = (work / "tt_model.f90").read_text()
     assert after != before and re.search(r"tt_model\.f90:\d+: (no)?checkpoint \(was: none\)", p.stdout)
+    # again, on the tree the first --apply edited: the profiled lines are found where they moved
+    p = run_cli("plan", "--memory-budget", "100G", "--profile", "prof", "--apply", cwd=work)
+    assert p.returncode == 0, p.stderr
+    assert (work / "tt_model.f90").read_text() == after, p.stdout
+    # code edited since the profile: one line saying so, nothing written
+    (work / "tt_model.f90").write_text(after.replace("\n", "\n! an edit\n", 1))
+    edited = (work / "tt_model.f90").read_text()
+    p = run_cli("plan", "--memory-budget", "100G", "--profile", "prof", "--apply", cwd=work)
+    assert p.returncode == 2 and p.stderr.strip().splitlines()[-1].startswith("tt_model.f90: error: the profile is "
+                                                                              "stale"), p.stderr
+    assert (work / "tt_model.f90").read_text() == edited

@@ -97,7 +97,7 @@ def run(args) -> int:
     from fadj.tools.profile import Profile, profile, table
     if args.command == "profile":
         prof = profile(args.sources, args.head, args.vars, args.outvars, _driver(args), Path(args.output),
-                       _env(args), _opts(args), args.source_options)
+                       _env(args), _opts(args), args.source_options, echo=_progress)
         print(table(prof))
         print(f"fadj: wrote {Path(args.output) / 'profile.json'}")
         return 0
@@ -109,7 +109,7 @@ def run(args) -> int:
         prof = read_profile(path)
     else:
         prof = profile(args.sources, args.head, args.vars, args.outvars, _driver(args), Path("fadj_profile"),
-                       _env(args), _opts(args), args.source_options)
+                       _env(args), _opts(args), args.source_options, echo=_progress)
     model = Model(prof)
     plan = best_plan(model, budget)
     print(report(model, plan, budget))
@@ -122,6 +122,10 @@ def run(args) -> int:
     if args.apply and plan is not None:
         apply_plan(model, plan, list(args.sources))
     return 0 if plan is not None else 1
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
 
 
 def read_profile(path: Path):

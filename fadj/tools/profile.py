@@ -118,8 +118,35 @@ def _read(path: Path) -> tuple[float, dict[int, tuple[int, float, int]]]:
     return ovh, rows
 
 
+class Progress:
+    """``fadj profile: run 2 of 3 (timed calls joint) ...`` before each build-and-run, and its
+    time after: a profile takes minutes."""
+
+    def __init__(self, echo=None, total: int = 3):
+        self.echo, self.total, self.k = echo, total, 0
+
+    def start(self, what: str) -> float:
+        import time
+        self.k += 1
+        if self.echo is not None:
+            self.echo(f"fadj profile: build and run {self.k} of {self.total} ({what}) ...")
+        return time.perf_counter()
+
+    def done(self, t0: float) -> None:
+        import time
+        if self.echo is not None:
+            self.echo(f"fadj profile:   done in {time.perf_counter() - t0:.1f} s")
+
+
 def build_and_run(sources, head, vars_, outvars, opts, outdir: Path, driver: Path, env: dict, source=None,
-                  level: bool | str = True, timed: set | None = None):
+                  level: bool | str = True, timed: set | None = None, progress: "Progress | None" = None,
+                  what: str = ""):
+    if progress is not None:
+        t0 = progress.start(what)
+        try:
+            return build_and_run(sources, head, vars_, outvars, opts, outdir, driver, env, source, level, timed)
+        finally:
+            progress.done(t0)
     kw = {"source": source} if source is not None else {}
     res = differentiate(sources, head, vars_, outvars, "reverse", outdir, opts, profile=level, profile_timed=timed,
                         **kw)
@@ -144,13 +171,15 @@ def build_and_run(sources, head, vars_, outvars, opts, outdir: Path, driver: Pat
 
 
 def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict | None = None,
-            base: CheckpointOptions | None = None, source=None) -> Profile:
+            base: CheckpointOptions | None = None, source=None, echo=None) -> Profile:
+    """``echo`` (print) gets a progress line before and after each build-and-run."""
     outdir = Path(outdir).resolve()
     base = base or CheckpointOptions()
     env = env or {}
+    progress = Progress(echo)
     # 1. how often each site runs
     cctx, crows, _, _, _ = build_and_run(sources, head, vars_, outvars, base, outdir / "count", driver, env,
-                                         source, level="count")
+                                         source, level="count", progress=progress, what="counting the calls")
     counts = {key: crows.get(pid, (0, 0.0, 0))[0] for pid, key in _keys(cctx).items()}
     fixed = {key for key, site in zip(_keys(cctx).values(), cctx.profile_sites)
              if site.callee is None or site.is_function   # a directive can only go before a CALL
@@ -158,11 +187,14 @@ def profile(sources, head, vars_, outvars, driver: Path, outdir: Path, env: dict
     timed = {k for k, c in counts.items() if c <= TIMED_MAX_COUNT and k not in fixed}
     # 2. the timed sites all joint, then all split; the others as the user has them
     cheap = {k for k, c in counts.items() if c > TIMED_MAX_COUNT and k not in fixed}
-    prof = _measure_modes(sources, head, vars_, outvars, base, outdir, driver, env, source, counts, timed, {})
+    progress.total = 5 if cheap else 3
+    prof = _measure_modes(sources, head, vars_, outvars, base, outdir, driver, env, source, counts, timed, {},
+                          progress)
     if cheap:
         # 3. the same with every cheap CALL site split: each routine's own costs with its kernels split
         prof.kernels_split = _measure_modes(sources, head, vars_, outvars, base, outdir / "kernels_split", driver,
-                                            env, source, counts, timed, {k: "split" for k in cheap})
+                                            env, source, counts, timed, {k: "split" for k in cheap}, progress,
+                                            " with the cheap calls split")
         groups = kernel_groups(prof.sites, head, cheap)
         for sp in prof.sites:
             if sp.key in cheap:
@@ -212,14 +244,14 @@ def current_line(prof: "Profile", path: str, line: int) -> int:
 
 
 def _measure_modes(sources, head, vars_, outvars, base, outdir: Path, driver, env, source, counts, timed,
-                   extra: dict) -> Profile:
+                   extra: dict, progress: Progress | None = None, also: str = "") -> Profile:
     """The timed sites all joint, then all split (the others as the user has them, or as ``extra`` says)."""
     from dataclasses import replace
     runs = {}
     for mode in ("joint", "split"):
         opts = replace(base, forced={**base.forced, **extra, **{k: mode for k in timed}})
         runs[mode] = build_and_run(sources, head, vars_, outvars, opts, outdir / mode, driver, env, source,
-                                   timed=timed)
+                                   timed=timed, progress=progress, what=f"the timed calls {mode}{also}")
     jctx, jrows, ovh1, jpeak, jprimal = runs["joint"]
     sctx, srows, ovh2, speak, _ = runs["split"]
     prof = Profile(head=head, overhead_s=min(ovh1, ovh2), joint_peak=jpeak, split_peak=speak,

@@ -63,6 +63,9 @@ def test_plan_command_reads_a_profile(tmp_path, gfortran):
                 "-o", "prof", cwd=work)
     assert p.returncode == 0, p.stderr
     assert re.search(r"tt_model\.f90:\d+:step\s+6\s", p.stdout), p.stdout
+    # progress: each build-and-run announced, then timed
+    assert "fadj profile: build and run 1 of 3 (counting the calls) ..." in p.stdout, p.stdout
+    assert re.search(r"fadj profile: build and run 3 of 3 \(the timed calls split\) \.\.\.\n.*done in [\d.]+ s", p.stdout)
     p = run_cli("plan", "--memory-budget", "100G", "--profile", "prof", cwd=work)
     assert p.returncode == 0, p.stderr
     assert "plan (exact)" in p.stdout and "default (all joint)" in p.stdout

@@ -58,6 +58,20 @@ def differentiate(sources: list[str], head: str, vars_=None, outvars=None, mode:
             gc.enable()
 
 
+def _with_compilers_line(err: SyntaxErr, paths: list[str], source: SourceOptions) -> FadjError:
+    """A syntax error fadj's parser found, at the line gfortran gives for it (gfortran is right
+    in fixed form, where fparser's line can be off) when gfortran's first error is in the same
+    file; preprocessor errors stay fadj's."""
+    if err.loc is None or err.message.startswith("preprocessor:"):
+        return err
+    ce = compiler_error(paths, source)
+    if ce is None or ce.loc is None or Path(ce.loc.file).name != Path(err.loc.file).name:
+        return err
+    msg = ce.message
+    msg = "s" + msg[1:] if msg.startswith("Syntax error") else f"syntax error: {msg}"
+    return SyntaxErr(type(err.loc)(err.loc.file, ce.loc.line), msg)
+
+
 def _compiler_accepts(prog, source: SourceOptions, dcache) -> None:
     """What fadj accepted gfortran must accept too (backend/syntax_check); remembered in the cache
     for sources and options it has seen pass."""
@@ -71,6 +85,10 @@ def _compiler_accepts(prog, source: SourceOptions, dcache) -> None:
         return
     err = compiler_error(paths, source)
     if err is not None:
+        if err.loc is not None:
+            # gfortran names an INCLUDEd file by the folder it found it in: the path fadj knows
+            known = {Path(p).name: p for f in prog.files for p in (f.path, *f.headers)}
+            err.loc = type(err.loc)(known.get(Path(err.loc.file).name, err.loc.file), err.loc.line)
         raise err
     if stamp is not None:
         stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -99,9 +117,8 @@ def _differentiate(sources, head, vars_, outvars, mode, outdir, opts, build, ffl
     dcache = DiffCache(Path(outdir) / ".fadj-cache") if cache else None
     try:
         prog = load_program(list(sources), source, cache=dcache)
-    except SyntaxErr:
-        # gfortran's reading is the reference (its fixed-form line numbers, its wording)
-        raise compiler_error(expand_sources(list(sources)), source) or sys.exc_info()[1] from None
+    except SyntaxErr as e:
+        raise _with_compilers_line(e, expand_sources(list(sources)), source) from None
     ctx = prepare(prog, head, parse_names(vars_) or None, parse_names(outvars) or None, opts, mode)
     _compiler_accepts(prog, source, dcache)
     ctx.profile = profile

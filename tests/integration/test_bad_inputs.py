@@ -111,14 +111,15 @@ def test_fixed_form_syntax_error_at_gfortrans_line(tmp_path, gfortran):
     src = ("      SUBROUTINE COST(X, N, F)\n      INTEGER N\n      DOUBLE PRECISION X(N), F, H\nC     a comment\n"
            "C     another comment\n      H  = -/DBLE(N+1)\n      F = H*SUM(X**2)\n      END\n")
     line = _differentiate(tmp_path, "fx.f", src)
-    assert line == "fx.f:6: error: Syntax error in expression (gfortran -fsyntax-only)", line
+    assert line == "fx.f:6: error: syntax error in expression (gfortran -fsyntax-only)", line
 
 
 def test_truncated_fixed_form_file(tmp_path, gfortran):
     src = ("      SUBROUTINE COST(X, N, F)\n      INTEGER N\n      DOUBLE PRECISION X(N), F\nC     a comment\n"
            "C     another comment\n")
     line = _differentiate(tmp_path, "tr.f", src)
-    assert line == "tr.f:5: error: unexpected end of file: a unit or construct is not closed (gfortran -fsyntax-only)"
+    assert line == ("tr.f:5: error: syntax error: unexpected end of file: a unit or construct is not closed "
+                    "(gfortran -fsyntax-only)"), line
 
 
 @pytest.mark.parametrize("mutant,where,msg", [

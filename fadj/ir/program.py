@@ -79,7 +79,13 @@ class Routine:
     deferred_error: Exception | None = None
 
     def defer(self, err: Exception) -> None:
-        """Keep ``err`` for when the head reaches this routine (see ``deferred_error``)."""
+        """Keep ``err`` for when the head reaches this routine (see ``deferred_error``); raise it
+        now if the body points pointers anywhere: calls elsewhere may depend on those targets
+        (a procedure pointer resolves to the one procedure the sources point it to)."""
+        from fadj.ir import stmt as S
+        if any(getattr(st, "proc_pointer", None) or getattr(st, "data_pointer", None)
+               for st in S.walk_stmts(self.body)):
+            raise err
         self.body, self.deferred_error = [], err
 
     @property

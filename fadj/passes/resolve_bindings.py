@@ -253,7 +253,7 @@ def resolve_bindings(prog: Program) -> None:
             r.body = _Resolver(prog, r).body(r.body)
         except UnsupportedError as err:
             # dynamic dispatch (or a binding fadj cannot resolve): an error if the head reaches it
-            r.body, r.deferred_error = [], err
+            r.defer(err)
 
 
 def resolve_procedure_pointers(prog: Program, resolve) -> set:

@@ -266,3 +266,27 @@ end subroutine
     assert rep.passed, rep.output[-2000:]
     text = (tmp_path / "chk" / "t_diff.f90").read_text()
     assert "error stop 'fadj: t.f90:20: null procedure pointer %report'" in text
+
+
+def test_unreached_routine_that_points_a_procedure_pointer_is_still_an_error(tmp_path):
+    """Its pointer assignments could give a call elsewhere another target: not deferred."""
+    src = ABSTRACT_INTEGRATOR.replace("    real(8), allocatable :: y(:)\n",
+                                      "    real(8), allocatable :: y(:)\n    procedure(hook), pointer, nopass :: on_step => null()\n")
+    src = src.replace("  abstract interface\n", """\
+  abstract interface
+    subroutine hook()
+    end subroutine
+""")
+    src = src.replace("contains\n  subroutine integrator_advance", """\
+contains
+  subroutine nothing()
+  end subroutine
+  subroutine integrator_dispatch(me)
+    class(integrator), intent(inout) :: me
+    real(8) :: dy(size(me%y))
+    me%on_step => nothing
+    call me%rhs(me%y, dy)
+  end subroutine
+  subroutine integrator_advance""")
+    msg = _error(tmp_path, src)
+    assert "DEFERRED binding" in msg and msg.startswith("e.f90:"), msg

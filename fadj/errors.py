@@ -34,7 +34,10 @@ class FadjError(Exception):
 
     def format(self) -> str:
         msg = " ".join(self.message.split())  # always one line
-        return f"{self.loc}: error: {msg}"
+        # bytes of the user's file that are not UTF-8 (read as surrogates) are shown as U+FFFD:
+        # the line must be printable on any terminal
+        text = f"{self.loc}: error: {msg}"
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class SyntaxErr(FadjError):

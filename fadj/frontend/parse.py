@@ -31,6 +31,9 @@ def parse_source(src: SourceFile):
     from fparser.two.utils import FortranSyntaxError
 
     _clear_symbol_tables()
+    # fparser logs what it skips or cannot read (with the user's text); fadj reports errors itself
+    import logging
+    logging.getLogger("fparser").setLevel(logging.CRITICAL + 1)
     # INCLUDE lines were expanded by fadj.frontend.preprocess (with a line map); an INCLUDE left
     # here (a file read without ``prepare``) is still found beside the including file
     import os

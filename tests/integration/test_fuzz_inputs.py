@@ -117,6 +117,6 @@ def test_mutants_end_in_success_or_one_line_error(tmp_path, gfortran, name, star
         if p.returncode != 0:
             problems.append(f"{what}: accepted, but the generated code does not build: "
                             f"{(p.stderr or p.stdout).strip().splitlines()[-1:]}")
-    assert not problems, "\n".join(problems)
+    assert not problems, ascii("\n".join(problems))
     assert accepted + rejected == count
     assert accepted > 0 and rejected > 0, (accepted, rejected)   # mutants of both kinds were met

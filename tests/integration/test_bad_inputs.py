@@ -179,3 +179,15 @@ def test_unusable_stack_dir_is_one_line_before_the_sweep(tmp_path, gfortran):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"fadj_stack: FADJ_STACK_DIR={tmp_path / 'nowhere'} cannot hold "
                                                    f"spill files"), r.stderr
+
+
+def test_message_quoting_bytes_that_are_not_utf8(tmp_path):
+    """fadj's own syntax error (no gfortran on the PATH) quotes the line: its Latin-1 byte is
+    shown as U+FFFD, and the line prints (it was a UnicodeEncodeError traceback)."""
+    import sys
+    (tmp_path / "s.f90").write_bytes(GOOD.encode().replace(b"sum(x**2)", b"sum(x**2) +* 'caf\xe9'"))
+    env = dict(os.environ, PATH=str(tmp_path / "nothing-here"))
+    p = subprocess.run([sys.executable, "-m", "fadj", "differentiate", "s.f90", *HEAD, "-o", "out"], cwd=tmp_path,
+                       capture_output=True, text=True, env=env)
+    line = _one_line(p)
+    assert line.startswith("s.f90:4: error: syntax error") and "caf\ufffd" in line, line

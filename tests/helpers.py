@@ -13,6 +13,17 @@ def run_cli(*args: str, cwd: str | Path | None = None) -> subprocess.CompletedPr
     return subprocess.run([sys.executable, "-m", "fadj", *args], capture_output=True, text=True, cwd=cwd)
 
 
+def cost_error(tmp_path: Path, src: str) -> str:
+    """The one-line error of ``fadj differentiate e.f90 --head cost --vars x --outvars f`` on
+    ``src`` (exit status 2 and exactly one line asserted)."""
+    (tmp_path / "e.f90").write_text(src)
+    p = run_cli("differentiate", "e.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    return lines[0]
+
+
 def compile_and_run(outdir: Path, driver_text: str, name: str = "drv", env: dict | None = None,
                     flags: tuple = ()) -> str:
     """Compile a Fortran driver against OUTDIR/libadjoint.a (with ``flags`` too: -fopenmp), run it,

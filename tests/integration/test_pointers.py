@@ -8,7 +8,7 @@ import pytest
 
 from fadj.ad.plan import CheckpointOptions
 from fadj.tools.check import CheckOptions, run_check
-from tests.helpers import run_cli
+from tests.helpers import cost_error
 
 # the swap of time levels: old and new exchange their targets after every step
 SWAP = """\
@@ -333,29 +333,22 @@ def test_pointer_derivatives(tmp_path, gfortran, source, split):
     assert rep.passed, rep.output[-2000:]
 
 
-def _error(tmp_path, src: str) -> str:
-    (tmp_path / "e.f90").write_text(src)
-    p = run_cli("differentiate", "e.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
-    assert p.returncode == 2, p.stderr
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1, p.stderr
-    return lines[0]
 
 
 def test_pointer_assignment_in_a_binomial_loop_is_an_error(tmp_path):
     src = SWAP.replace("  do it = 1, 5", "  !$AD BINOMIAL-CKP 5 2 1\n  do it = 1, 5")
-    assert _error(tmp_path, src) == ("e.f90:24: error: pointer assignment inside a $AD BINOMIAL-CKP loop is not "
+    assert cost_error(tmp_path, src) == ("e.f90:24: error: pointer assignment inside a $AD BINOMIAL-CKP loop is not "
                                      "supported yet (move it out)")
 
 
 def test_pointer_assignment_in_a_checkpointed_region_is_an_error(tmp_path):
     src = SWAP.replace("    tmp => old\n", "    !$AD CHECKPOINT-START\n    tmp => old\n    !$AD CHECKPOINT-END\n")
-    assert _error(tmp_path, src) == ("e.f90:24: error: pointer assignment inside a $AD CHECKPOINT-START/END region "
+    assert cost_error(tmp_path, src) == ("e.f90:24: error: pointer assignment inside a $AD CHECKPOINT-START/END region "
                                      "is not supported yet (move it out)")
 
 
 def test_pointer_dummy_assigned_is_an_error(tmp_path):
-    msg = _error(tmp_path, """\
+    msg = cost_error(tmp_path, """\
 module m
 contains
   subroutine point(p, w)
@@ -379,7 +372,7 @@ end subroutine
 
 
 def test_section_of_a_pointer_is_an_error(tmp_path):
-    msg = _error(tmp_path, """\
+    msg = cost_error(tmp_path, """\
 subroutine cost(x, n, f)
   integer n
   double precision x(n), f
@@ -396,7 +389,7 @@ end subroutine
 
 
 def test_pointers_to_two_dummies_is_an_error(tmp_path):
-    msg = _error(tmp_path, """\
+    msg = cost_error(tmp_path, """\
 subroutine cost(x, y, n, f)
   integer n
   double precision, target :: x(n), y(n)
@@ -420,7 +413,7 @@ def test_pointer_moves_with_other_actuals_are_an_error(tmp_path):
   end subroutine
 end module
 """, 1)
-    assert _error(tmp_path, src) == ("e.f90:4: error: 'swap_pointers' re-points its pointer arguments, and a call "
+    assert cost_error(tmp_path, src) == ("e.f90:4: error: 'swap_pointers' re-points its pointer arguments, and a call "
                                      "passes it something other than the caller's own local pointers: not supported")
 
 
@@ -429,6 +422,6 @@ def test_whole_assignment_of_a_type_with_pointer_components_is_an_error(tmp_path
     allocated pointer components as allocatable would miss the aliasing."""
     src = ALLOCATED_POINTER_COMPONENTS.replace("  call destroy(st)", "  t = st\n  call destroy(st)")
     src = src.replace("  type(field) :: st\n", "  type(field) :: st, t\n")
-    assert _error(tmp_path, src) == (
+    assert cost_error(tmp_path, src) == (
         "e.f90:48: error: assignment of a whole 'field', whose POINTER component 'u' it would share rather than "
         "copy, is not supported (assign the components, or make 'u' ALLOCATABLE)")

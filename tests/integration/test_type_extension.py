@@ -13,7 +13,7 @@ import pytest
 
 from fadj.ad.plan import CheckpointOptions
 from fadj.tools.check import CheckOptions, run_check
-from tests.helpers import run_cli
+from tests.helpers import cost_error, run_cli
 
 # an extension adding a component and a binding; inherited bindings called on the extension;
 # the parent part written through ``s%model%c``
@@ -187,19 +187,12 @@ def test_derivative_types_extend_as_the_primal_types_do(tmp_path):
     assert text.index("module solver_base_diff") < text.index("module decay_model_diff")
 
 
-def _error(tmp_path, src: str) -> str:
-    (tmp_path / "e.f90").write_text(src)
-    p = run_cli("differentiate", "e.f90", "--head", "cost", "--vars", "x", "--outvars", "f", cwd=tmp_path)
-    assert p.returncode == 2, p.stderr
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1, p.stderr
-    return lines[0]
 
 
 def test_deferred_binding_called_through_the_abstract_type_is_an_error(tmp_path):
     src = ABSTRACT_INTEGRATOR.replace("      call me%advance(me%y**2*0.1d0 + me%h*me%y)\n",
                                       "      call me%advance(me%y**2*0.1d0 + me%h*me%y)\n      call me%rhs(me%y, me%y)\n")
-    assert _error(tmp_path, src) == (
+    assert cost_error(tmp_path, src) == (
         "e.f90:32: error: '%rhs' of 'me' calls a DEFERRED binding of type 'integrator': it needs dynamic dispatch, "
         "which is not supported (fadj resolves type-bound calls statically)")
 
@@ -214,14 +207,14 @@ def test_overridden_binding_called_through_class_is_an_error(tmp_path):
     me%y = me%y + 2*me%h*dy
   end subroutine
   subroutine decay_rhs(me, y, dy)""")
-    assert _error(tmp_path, src) == (
+    assert cost_error(tmp_path, src) == (
         "e.f90:31: error: '%advance' of 'me', declared CLASS(integrator), calls 'integrator_advance' or, for type "
         "'decay', 'decay_advance': dynamic dispatch is not supported (fadj resolves type-bound calls statically)")
 
 
 def test_select_type_reached_is_an_error(tmp_path):
     src = UNREACHED.replace("  call d%run(3)\n", "  call d%run(3)\n  call integrator_reset(d)\n")
-    msg = _error(tmp_path, src)
+    msg = cost_error(tmp_path, src)
     assert msg.startswith("e.f90:") and "SELECT TYPE" in msg and "error:" in msg, msg
 
 
@@ -288,5 +281,5 @@ contains
     call me%rhs(me%y, dy)
   end subroutine
   subroutine integrator_advance""")
-    msg = _error(tmp_path, src)
+    msg = cost_error(tmp_path, src)
     assert "DEFERRED binding" in msg and msg.startswith("e.f90:"), msg

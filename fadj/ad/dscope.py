@@ -214,14 +214,13 @@ class DerivScope:
 
 def derivative_symbol(sym: Symbol, name: str, r: Routine, keep_common: bool = False) -> Symbol:
     """Declaration of a derivative (or buffer) variable shaped like primal ``sym``."""
-    from fadj.ir.derived import diff_type_name
+    from fadj.ir.derived import diff_type_spec
     if sym.dims and any(d.kind == "assumed_size" for d in sym.dims) and not sym.is_arg:
         raise UnsupportedError(sym.loc, f"cannot allocate a derivative for assumed-size array '{sym.name}'")
     t = sym.type
     if t is not None and t.base == "type":
         # the derivative of a CLASS dummy is CLASS of the derivative type (an extension's actual)
-        t = TypeSpec("type", 0, derived=diff_type_name(t.derived),
-                     poly=t.poly and (sym.is_arg or sym.allocatable or sym.pointer))
+        t = diff_type_spec(t, poly=t.poly and (sym.is_arg or sym.allocatable or sym.pointer))
     return Symbol(name, type=t, dims=sym.dims, is_arg=False, allocatable=sym.allocatable,
                   pointer=sym.pointer, optional=sym.optional and sym.is_arg,
                   target=sym.target, loc=sym.loc)     # pb => wb(2:n) needs wb a TARGET

@@ -32,7 +32,7 @@ from fadj.ir import expr as E
 from fadj.ir import intrinsics as I
 from fadj.ir import stmt as S
 from fadj.ir.program import Routine
-from fadj.ir.derived import diff_components, diff_type_name
+from fadj.ir.derived import diff_components, diff_type_name, diff_type_spec
 from fadj.ir.symbols import Symbol, TypeSpec
 from fadj.backend.fortran import expr_str
 from fadj.rules.partials import (_guard_is_false, _simplify_merge, contains_active, integer_valued_call, real_kind_of,
@@ -322,7 +322,7 @@ class Tangenter:
         if self.active_ref(lhs):
             target = self.ds.dref(lhs)
         else:
-            dtype = TypeSpec("type", 0, derived=diff_type_name(ltype.derived), poly=ltype.poly) if ltype.base == "type" else ltype
+            dtype = diff_type_spec(ltype) if ltype.base == "type" else ltype
             target = E.Name(self.ds.temp("dummyd", dtype))
         post: list[S.Stmt] = []
         res = lhs

@@ -11,7 +11,6 @@ wrapper) is not the user's error here: the check stops there and says nothing.
 from __future__ import annotations
 
 import re
-import shlex
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +21,7 @@ from fadj.errors import FadjError, Loc
 from fadj.frontend.options import SourceOptions
 
 _ERROR = re.compile(r"^(?:f951: )?(?:Fatal )?Error: (?P<msg>.*)$")
-_EOF = re.compile(r"Unexpected end of file in [‘'](?P<file>[^’']+)[’']")
+_EOF = re.compile(r"Unexpected end of file in [‘'][^’']+[’']")
 
 
 def compiler_error(paths: list[str], source: SourceOptions) -> FadjError | None:
@@ -58,18 +57,18 @@ def _compile(gfortran: str, path: str, source: SourceOptions, tmp: str):
     cmd += [f for f in source.fflags if not f.startswith(("-o", "-c", "-J"))]
     cmd.append(path)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=120, cwd=Path.cwd())
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return "stop"
     if p.returncode == 0:
         return None
-    return _first_error(p.stderr, path, shlex.join(cmd))
+    return _first_error(p.stderr, path)
 
 
 _PLAIN = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):\d+: (?:Fatal )?Error: (?P<msg>.*)$")
 
 
-def _first_error(stderr: str, path: str, cmd: str):
+def _first_error(stderr: str, path: str):
     """The first error of gfortran's plain output (``file:line:col: Error: message``).  A
     message about two places comes as a line holding only ``(1)`` and then the text."""
     where: Loc | None = None
@@ -90,8 +89,7 @@ def _first_error(stderr: str, path: str, cmd: str):
             continue
         if "Cannot open module file" in msg:
             return "stop"              # a module outside the sources (MPI, a library's .mod)
-        eof = _EOF.search(msg)
-        if eof:
+        if _EOF.search(msg):
             n = len(Path(path).read_text(errors="replace").splitlines())
             return _error(Loc(path, max(1, n)), "unexpected end of file: a unit or construct is not closed")
         return _error(where or Loc(path), msg)

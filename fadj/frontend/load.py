@@ -450,7 +450,7 @@ class _Loader:
         except UnsupportedError as err:
             if _points_anything(body_nodes):
                 raise                 # its pointer assignments could matter to calls elsewhere
-            r.body, r.deferred_error = [], err
+            r.defer(err)
         r.omp_dropped = bl.omp_dropped  # type: ignore[attr-defined]
         r.data = r.data + bl.formats
         if bl.stmt_functions:

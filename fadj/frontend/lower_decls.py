@@ -448,8 +448,7 @@ class DeclLowerer:
                 raise UnsupportedError(loc, f"unsupported part of type '{name}': {type(part).__name__}")
         del sub
         self.types.append(DerivedType(name, comps, loc, bindings=bindings, generics=generics,
-                                      proc_pointers=proc_pointers, parent=parent, abstract=abstract,
-                                      own=frozenset(comps)))
+                                      proc_pointers=proc_pointers, parent=parent, abstract=abstract))
         if "private" in attrs:
             self.private.add(name)
 

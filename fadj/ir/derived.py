@@ -14,6 +14,12 @@ def diff_type_name(name: str) -> str:
     return f"{name}_diff"
 
 
+def diff_type_spec(t: TypeSpec, poly: bool | None = None) -> TypeSpec:
+    """The type of the derivative of a value of derived type ``t``: ``t_diff``, CLASS when ``t``
+    is (or as ``poly`` says)."""
+    return TypeSpec("type", 0, derived=diff_type_name(t.derived), poly=t.poly if poly is None else poly)
+
+
 def component(types: dict, t: TypeSpec | None, comp: str) -> Symbol | None:
     if t is None or t.base != "type":
         return None

@@ -159,7 +159,6 @@ class DerivedType:
     proc_pointers: dict = field(default_factory=dict)   # procedure-pointer components -> Binding
     parent: str | None = None       # EXTENDS(parent): its components and bindings come first
     abstract: bool = False
-    own: frozenset = frozenset()    # names of the components declared in this type (not inherited)
 
 
 @dataclass

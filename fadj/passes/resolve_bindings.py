@@ -45,9 +45,9 @@ class _Resolver:
             return self.prog.types.get(t.derived)
         return None
 
-    def static_binding(self, dt, bname: str, b, obj: E.Expr, loc):
-        """The binding ``b`` of ``dt`` if every dynamic type ``obj`` may have binds ``bname`` to
-        the same procedure; an error naming the call otherwise."""
+    def static_binding(self, dt, bname: str, b, obj: E.Expr, loc) -> None:
+        """An error naming the call unless every dynamic type ``obj`` may have binds ``bname``
+        to ``b``'s procedure (``b``: the binding of ``dt``, the declared type)."""
         from fadj.backend.fortran import expr_str
         t = self.typer.type_of(obj)
         what = f"'%{bname}' of '{expr_str(obj)}'"
@@ -62,7 +62,6 @@ class _Resolver:
                     raise UnsupportedError(loc, f"{what}, declared CLASS({dt.name}), calls '{b.procedure}' or, for type "
                                                 f"'{ext}', '{eb.procedure or 'a deferred binding'}': dynamic dispatch "
                                                 f"is not supported (fadj resolves type-bound calls statically)")
-        return b
 
     def procedure(self, dt, name: str, loc) -> Routine:
         r = None
@@ -96,14 +95,14 @@ class _Resolver:
             raise UnsupportedError(loc, f"'%{bname}' on an object whose type fadj does not know")
         if bname in dt.proc_pointers:
             return BOUND + bname, [obj] + rest          # a procedure pointer: resolve_procedure_pointers
-        b = dt.bindings.get(bname)
+        name, b = bname, dt.bindings.get(bname)
         if b is None and bname in dt.generics:
-            specifics = [dt.bindings[n] for n in dt.generics[bname] if n in dt.bindings]
-            b = next((s for s in specifics if len(self.procedure(dt, s.procedure, loc).args) ==
-                      len(rest) + (0 if s.pass_arg is None else 1)), None)
+            specifics = [(n, dt.bindings[n]) for n in dt.generics[bname] if n in dt.bindings]
+            name, b = next(((n, s) for n, s in specifics if len(self.procedure(dt, s.procedure, loc).args) ==
+                            len(rest) + (0 if s.pass_arg is None else 1)), (bname, None))
         if b is None:
             raise UnsupportedError(loc, f"type '{dt.name}' has no type-bound procedure '{bname}'")
-        b = self.static_binding(dt, next((k for k, v in dt.bindings.items() if v is b), bname), b, obj, loc)
+        self.static_binding(dt, name, b, obj, loc)
         proc = self.procedure(dt, b.procedure, loc)
         if b.pass_arg is None:
             return proc.name, rest

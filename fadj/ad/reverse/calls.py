@@ -92,8 +92,8 @@ class CallMixin:
         """Type of the adjoint of ``ref``: its own, or ``t_diff`` for a derived type ``t``."""
         t = self.lhs_type(ref)
         if t.base == "type":
-            from fadj.ir.derived import diff_type_name
-            return TypeSpec("type", 0, derived=diff_type_name(t.derived), poly=t.poly)
+            from fadj.ir.derived import diff_type_spec
+            return diff_type_spec(t)
         return t
 
     def adjoint_zero(self, ref: E.Expr) -> E.Expr:
@@ -280,11 +280,11 @@ class CallMixin:
             # an element, or a whole array (assumed-size ones too): the dummy's elements in sequence
             return self.unaliased_sequence(a, adj, t, region.size, pre, post, read)
         if t.base == "type":
-            from fadj.ir.derived import diff_type_name
+            from fadj.ir.derived import diff_type_spec
             if rank:
                 raise UnsupportedError(self.r.loc, f"'{E.base_name(a)}' (an array of derived type) is passed twice "
                                                    f"to one call: its adjoint would be updated through two arguments")
-            dt = TypeSpec("type", 0, derived=diff_type_name(t.derived), poly=t.poly)
+            dt = diff_type_spec(t)
             tmp = E.Name(self.ds.temp("ad_alias", dt, 0))
             pre.append(S.Assign(tmp, E.Call(dt.derived, ())))        # default-initialised: all zero
             post += _add_components(self.ctx.prog.types, adj, tmp, t.derived)

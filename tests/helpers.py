@@ -13,6 +13,16 @@ def run_cli(*args: str, cwd: str | Path | None = None) -> subprocess.CompletedPr
     return subprocess.run([sys.executable, "-m", "fadj", *args], capture_output=True, text=True, cwd=cwd)
 
 
+def check_cost(tmp_path: Path, source: str, split: bool, name: str = "s.f90", n: int = 6):
+    """``fadj check`` (tangent, adjoint, dot-product test) of ``cost(x, n, f)`` in ``source``,
+    joint or split (``--nocheckpoint``); the report."""
+    from fadj.ad.plan import CheckpointOptions
+    from fadj.tools.check import CheckOptions, run_check
+    (tmp_path / name).write_text(source)
+    return run_check(CheckOptions([str(tmp_path / name)], "cost", "x", "f", outdir=tmp_path / "chk",
+                                  sizes=[f"n={n}"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+
+
 def cost_error(tmp_path: Path, src: str) -> str:
     """The one-line error of ``fadj differentiate e.f90 --head cost --vars x --outvars f`` on
     ``src`` (exit status 2 and exactly one line asserted)."""

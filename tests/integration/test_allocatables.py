@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from fadj.ad.plan import CheckpointOptions
-from fadj.tools.check import CheckOptions, run_check
+from tests.helpers import check_cost
+
 
 # x = x - dt*tend(x) in a loop: the explicit-shape result dx(size(x)) goes through fadj's temporary
 FUNCTION_RESULT_IN_LOOP = """\
@@ -259,7 +259,5 @@ end subroutine
                               "reallocated-by-a-call"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_allocatables_check_passes(tmp_path, gfortran, source, split):
-    (tmp_path / "m.f90").write_text(source)
-    rep = run_check(CheckOptions([str(tmp_path / "m.f90")], "cost", "x", "f", outdir=tmp_path / "chk", sizes=["n=6"],
-                                 checkpoint=CheckpointOptions(nocheckpoint=split)))
+    rep = check_cost(tmp_path, source, split, "m.f90")
     assert rep.passed, rep.output[-2000:]

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fadj.ad.plan import CheckpointOptions
-from fadj.tools.check import CheckOptions, run_check
-from tests.helpers import run_cli
+from tests.helpers import check_cost, run_cli
 
 # one work array W split into A and B by EQUIVALENCE, written through all three names
 SPLIT_WORK = """\
@@ -87,9 +85,7 @@ end subroutine
                          ids=["split-work", "call-through-other-name", "scalars"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_equivalence_derivatives(tmp_path, gfortran, source, suffix, split):
-    (tmp_path / f"e{suffix}").write_text(source)
-    rep = run_check(CheckOptions([str(tmp_path / f"e{suffix}")], "cost", "x", "f", outdir=tmp_path / "chk",
-                                 sizes=["n=6"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+    rep = check_cost(tmp_path, source, split, f"e{suffix}")
     assert rep.passed, rep.output[-2000:]
 
 

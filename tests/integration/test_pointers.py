@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fadj.ad.plan import CheckpointOptions
-from fadj.tools.check import CheckOptions, run_check
-from tests.helpers import cost_error
+from tests.helpers import check_cost, cost_error
 
 # the swap of time levels: old and new exchange their targets after every step
 SWAP = """\
@@ -327,9 +325,7 @@ end subroutine
                               "allocated-pointer-components"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_pointer_derivatives(tmp_path, gfortran, source, split):
-    (tmp_path / "p.f90").write_text(source)
-    rep = run_check(CheckOptions([str(tmp_path / "p.f90")], "cost", "x", "f", outdir=tmp_path / "chk",
-                                 sizes=["n=6"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+    rep = check_cost(tmp_path, source, split, "p.f90")
     assert rep.passed, rep.output[-2000:]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from fadj.ad.plan import CheckpointOptions
 from fadj.tools.check import CheckOptions, run_check
-from tests.helpers import run_cli
+from tests.helpers import check_cost, run_cli
 
 # an RK4 integrator in a module, the right-hand side through procedure(iface), passed through
 # two levels (integrate -> rk4_step), the right-hand side in another module with a parameter
@@ -322,9 +322,7 @@ end subroutine
                               "optional-procedure", "module-procedure-pointer"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_procedure_argument_derivatives(tmp_path, gfortran, source, suffix, split):
-    (tmp_path / f"s{suffix}").write_text(source)
-    rep = run_check(CheckOptions([str(tmp_path / f"s{suffix}")], "cost", "x", "f", outdir=tmp_path / "chk",
-                                 sizes=["n=3"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+    rep = check_cost(tmp_path, source, split, f"s{suffix}", n=3)
     assert rep.passed, rep.output[-2000:]
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from fadj.ad.plan import CheckpointOptions
 from fadj.tools.check import CheckOptions, run_check
-from tests.helpers import cost_error, run_cli
+from tests.helpers import check_cost, cost_error, run_cli
 
 # an extension adding a component and a binding; inherited bindings called on the extension;
 # the parent part written through ``s%model%c``
@@ -170,9 +169,7 @@ contains
                          ids=["extended-model", "abstract-integrator", "unreached-dispatch"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_type_extension_derivatives(tmp_path, gfortran, source, split):
-    (tmp_path / "t.f90").write_text(source)
-    rep = run_check(CheckOptions([str(tmp_path / "t.f90")], "cost", "x", "f", outdir=tmp_path / "chk",
-                                 sizes=["n=6"], checkpoint=CheckpointOptions(nocheckpoint=split)))
+    rep = check_cost(tmp_path, source, split, "t.f90")
     assert rep.passed, rep.output[-2000:]
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from fadj.ad.plan import CheckpointOptions
-from fadj.tools.check import CheckOptions, run_check
+from tests.helpers import check_cost
+
 
 INTEGRATOR = """\
 C     Adaptive Heun-Euler integrator, classic F77 style: GOTO accept/reject
@@ -172,7 +172,5 @@ C     bisect interval K: the right half goes to the end of the list
 @pytest.mark.parametrize("source", [INTEGRATOR, QUADRATURE], ids=["adaptive-rk", "adaptive-quadrature"])
 @pytest.mark.parametrize("split", [False, True], ids=["joint", "split"])
 def test_solver_adjoint_matches_finite_differences(tmp_path, gfortran, source, split):
-    (tmp_path / "s.f").write_text(source)
-    rep = run_check(CheckOptions([str(tmp_path / "s.f")], "cost", "x", "f", outdir=tmp_path / "chk", sizes=["n=4"],
-                                 checkpoint=CheckpointOptions(nocheckpoint=split)))
+    rep = check_cost(tmp_path, source, split, "s.f", n=4)
     assert rep.passed, rep.output[-2000:]
